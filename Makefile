@@ -1,0 +1,107 @@
+# gradlab — make | make test | make asan | make bench | make run | make install PREFIX=… | make clean
+#
+# Every library comes from Debian and is found with pkg-config. `make run` and
+# `make test` first run tools/deps.sh, which installs missing packages as root
+# or prints the apt-get line.
+
+PREFIX ?= /usr/local
+CC ?= cc
+# SANITIZE=1 builds everything with AddressSanitizer + UBSan into build-asan/.
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT = -O1
+else
+BUILD ?= build
+SANFLAGS =
+OPT = -O2
+endif
+
+PKGS_ENGINE = openblas
+PKGS_LUA = lua5.4
+PKGS_VIZ = sdl2 SDL2_ttf SDL2_image
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS_ENGINE) $(PKGS_LUA) $(PKGS_VIZ) readline 2>/dev/null)
+LIBS_ENGINE := $(shell pkg-config --libs $(PKGS_ENGINE) 2>/dev/null) -lm
+LIBS_VIZ := $(shell pkg-config --libs $(PKGS_VIZ) 2>/dev/null)
+LIBS_LUA := $(shell pkg-config --libs $(PKGS_LUA) 2>/dev/null)
+LIBS_READLINE := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
+
+CFLAGS ?= $(OPT) -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC $(SANFLAGS) -Iengine -Ilua -Iviz $(PKG_CFLAGS)
+LDFLAGS += $(SANFLAGS)
+
+ENGINE_SRC := $(sort $(wildcard engine/*.c))
+LUA_C_SRC := $(sort $(wildcard lua/*.c))
+LUA_LIB_SRC := $(sort $(wildcard lua/lib/*.lua))
+LESSON_SRC := $(sort $(wildcard lessons/*.lua))
+VIZ_SRC := $(sort $(wildcard viz/*.c))
+REPL_SRC := $(sort $(wildcard repl/*.c))
+ENGINE_TEST_SRC := $(sort $(wildcard tests/engine/*.c))
+
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
+LUA_OBJ := $(LUA_C_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/lua/embedded.o
+VIZ_OBJ := $(VIZ_SRC:%.c=$(BUILD)/obj/%.o)
+REPL_OBJ := $(REPL_SRC:%.c=$(BUILD)/obj/%.o)
+
+LIB := $(BUILD)/libgradlab.a
+PROG := $(BUILD)/gradlab
+MODULE := $(BUILD)/gradlab.so
+ENGINE_TESTS := $(BUILD)/tests/test_engine
+
+.PHONY: all deps test-deps test asan bench run install clean
+all: $(LIB) $(if $(REPL_SRC),$(PROG)) $(if $(LUA_C_SRC),$(MODULE))
+
+deps:
+	@sh tools/deps.sh
+test-deps:
+	@sh tools/deps.sh test
+
+$(BUILD)/obj/%.o: %.c $(wildcard engine/*.h lua/*.h viz/*.h repl/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# The Lua parts of the module (lua/lib/*.lua as gradlab.<name>) and the
+# lessons (as lessons.<name>) are compiled into the program and the module.
+$(BUILD)/obj/lua/embedded.c: tools/embed.lua $(LUA_LIB_SRC) $(LESSON_SRC)
+	@mkdir -p $(dir $@)
+	lua5.4 tools/embed.lua $@ $(foreach f,$(LUA_LIB_SRC),gradlab.$(basename $(notdir $(f)))=$(f)) \
+	    $(foreach f,$(LESSON_SRC),lessons.$(basename $(notdir $(f)))=$(f))
+$(BUILD)/obj/lua/embedded.o: $(BUILD)/obj/lua/embedded.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(PROG): $(REPL_OBJ) $(LUA_OBJ) $(VIZ_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(REPL_OBJ) $(LUA_OBJ) $(VIZ_OBJ) $(LIB) $(LIBS_LUA) $(LIBS_READLINE) \
+	    $(LIBS_VIZ) $(LIBS_ENGINE)
+
+# For a stock lua5.4: Lua's symbols come from the interpreter.
+$(MODULE): $(LUA_OBJ) $(VIZ_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -shared -o $@ $(LUA_OBJ) $(VIZ_OBJ) $(LIB) $(LIBS_VIZ) $(LIBS_ENGINE)
+
+$(ENGINE_TESTS): $(ENGINE_TEST_SRC) $(LIB) tests/engine/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/engine -o $@ $(ENGINE_TEST_SRC) $(LIB) $(LDFLAGS) \
+	    $$(pkg-config --cflags --libs cmocka) $(LIBS_ENGINE)
+
+test: test-deps all $(ENGINE_TESTS)
+	@BUILD=$(BUILD) sh tests/run.sh
+
+asan:
+	$(MAKE) SANITIZE=1 test
+
+bench: all
+	@BUILD=$(BUILD) sh bench/run.sh
+
+run: deps all
+	./$(PROG)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4
+	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/gradlab
+	install -m 644 $(MODULE) $(DESTDIR)$(PREFIX)/lib/lua/5.4/gradlab.so
+
+clean:
+	rm -rf build build-asan

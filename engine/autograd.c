@@ -1,0 +1,399 @@
+/* autograd.c — recording the graph (gl_apply) and the reverse sweep
+ * (gl_backward), with PyTorch's semantics: leaf gradients accumulate, saved
+ * tensors are dropped after a backward unless retain_graph, and a tensor
+ * changed in place after being saved makes backward fail. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static _Thread_local bool grad_enabled = true;
+
+bool gl_set_grad_enabled(bool enabled)
+{
+    bool old = grad_enabled;
+    grad_enabled = enabled;
+    return old;
+}
+
+bool gl_is_grad_enabled(void) { return grad_enabled; }
+
+/* ------------------------------------------------------------------ nodes */
+
+static void node_drop_saved(gl_node *n)
+{
+    if (n->saved)
+        for (int i = 0; i < n->ninputs; i++) {
+            gl_release(n->saved[i]);
+            n->saved[i] = NULL;
+        }
+    gl_release(n->saved_out);
+    n->saved_out = NULL;
+}
+
+void gl_node_release(gl_node *n)
+{
+    /* Iterative: a long chain of nodes (a 100,000-step loop) must not
+     * recurse 100,000 deep. Nodes whose count drops to 0 go on a stack. */
+    gl_node *stack_small[64], **stack = stack_small;
+    size_t top = 0, cap = 64;
+    if (!n || --n->refcount > 0)
+        return;
+    stack[top++] = n;
+    while (top > 0) {
+        gl_node *m = stack[--top];
+        node_drop_saved(m);
+        gl_release(m->grad_acc);
+        for (int i = 0; i < m->ninputs; i++) {
+            gl_release(m->next_leaf[i]);
+            gl_node *c = m->next_fn[i];
+            if (c && --c->refcount == 0) {
+                if (top == cap) {
+                    size_t ncap = cap * 2;
+                    gl_node **ns = malloc(ncap * sizeof *ns);
+                    if (!ns) { /* cannot grow: leak the rest rather than crash */
+                        continue;
+                    }
+                    memcpy(ns, stack, top * sizeof *ns);
+                    if (stack != stack_small)
+                        free(stack);
+                    stack = ns;
+                    cap = ncap;
+                }
+                stack[top++] = c;
+            }
+        }
+        free(m);
+    }
+    if (stack != stack_small)
+        free(stack);
+}
+
+/* One allocation holds the node and its per-input arrays. */
+static gl_node *node_new(const gl_op_def *def, int ninputs, const gl_op_args *a)
+{
+    size_t k = (size_t)ninputs;
+    size_t size = sizeof(gl_node) + k * (sizeof(bool) + 2 * sizeof(void *) + sizeof(gl_meta) +
+                                         sizeof(gl_tensor *) + sizeof(uint32_t)) +
+                  sizeof(uint32_t) + 64;
+    gl_node *n = calloc(1, size);
+    if (!n)
+        return gl_fail("out of memory: cannot record the graph node of %s", def->name), NULL;
+    char *p = (char *)(n + 1);
+    /* pointer-aligned arrays first, then the rest */
+    n->next_fn = (gl_node **)p; p += k * sizeof(gl_node *);
+    n->next_leaf = (gl_tensor **)p; p += k * sizeof(gl_tensor *);
+    n->saved = (gl_tensor **)p; p += k * sizeof(gl_tensor *);
+    n->in_meta = (gl_meta *)p; p += k * sizeof(gl_meta);
+    n->saved_version = (uint32_t *)p; p += (k + 1) * sizeof(uint32_t);
+    n->needs = (bool *)p;
+    n->refcount = 1;
+    n->def = def;
+    n->ninputs = ninputs;
+    if (a)
+        n->args = *a;
+    return n;
+}
+
+gl_tensor *gl_apply(gl_op op, gl_tensor *const in[], int n, const gl_op_args *a)
+{
+    static const gl_op_args no_args;
+    const gl_op_def *def = gl_op_table[op];
+    if (!a)
+        a = &no_args;
+    gl_tensor *out = def->forward(in, a);
+    if (!out)
+        return NULL;
+    bool any = false;
+    for (int i = 0; i < n; i++)
+        any = any || in[i]->requires_grad;
+    if (!grad_enabled || !any)
+        return out;
+
+    gl_node *node = node_new(def, n, a);
+    if (!node) {
+        gl_release(out);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        gl_tensor *x = in[i];
+        node->needs[i] = x->requires_grad;
+        gl_meta_of(x, &node->in_meta[i]);
+        if (x->grad_fn) {
+            node->next_fn[i] = x->grad_fn;
+            x->grad_fn->refcount++;
+        } else if (x->requires_grad) {
+            node->next_leaf[i] = gl_retain(x);
+        }
+        if (def->saves & GL_SAVE_INPUTS) {
+            /* an alias, not x itself: x may hold this graph, and the
+             * alias holds only x's storage, so there is no cycle */
+            node->saved[i] = gl_alias(x);
+            node->saved_version[i] = x->storage->version;
+            if (!node->saved[i]) {
+                gl_node_release(node);
+                gl_release(out);
+                return NULL;
+            }
+        }
+    }
+    gl_meta_of(out, &node->out_meta);
+    if (def->saves & GL_SAVE_OUTPUT) {
+        node->saved_out = gl_alias(out);
+        node->saved_version[n] = out->storage->version;
+        if (!node->saved_out) {
+            gl_node_release(node);
+            gl_release(out);
+            return NULL;
+        }
+    }
+    out->grad_fn = node;
+    out->requires_grad = true;
+    return out;
+}
+
+/* ---------------------------------------------------- leaves and grads */
+
+int gl_requires_grad_(gl_tensor *t, bool requires_grad)
+{
+    char b[GL_SHAPE_BUF];
+    if (t->grad_fn)
+        return gl_fail_status(
+            "requires_grad_: only leaf tensors can change requires_grad; this %s tensor was made "
+            "by '%s' (use detach() to get a leaf)",
+            gl_tshape(t, b), t->grad_fn->def->name);
+    if (requires_grad && !gl_is_floating(t->dtype))
+        return gl_fail_status("requires_grad_: only float32 and float64 tensors can require "
+                              "gradients, not %s",
+                              gl_dtype_name(t->dtype));
+    t->requires_grad = requires_grad;
+    return 0;
+}
+
+bool gl_requires_grad(const gl_tensor *t) { return t->requires_grad; }
+bool gl_is_leaf(const gl_tensor *t) { return t->grad_fn == NULL; }
+gl_tensor *gl_grad(const gl_tensor *t) { return t->grad; }
+const char *gl_grad_fn_name(const gl_tensor *t) { return t->grad_fn ? t->grad_fn->def->name : NULL; }
+
+int gl_set_grad(gl_tensor *t, const gl_tensor *grad)
+{
+    char b1[GL_SHAPE_BUF], b2[GL_SHAPE_BUF];
+    if (grad && !gl_same_shape(t->shape, t->ndim, grad->shape, grad->ndim))
+        return gl_fail_status("grad: a gradient of shape %s does not fit a tensor of shape %s",
+                              gl_tshape(grad, b1), gl_tshape(t, b2));
+    gl_tensor *g = NULL;
+    if (grad && !(g = gl_to_dtype(grad, t->dtype)))
+        return -1;
+    gl_release(t->grad);
+    t->grad = g;
+    return 0;
+}
+
+/* ------------------------------------------------------------ backward */
+
+gl_tensor *gl_sum_to(const gl_tensor *g, const gl_meta *m)
+{
+    gl_tensor *cur = gl_retain((gl_tensor *)g);
+    while (cur && cur->ndim > m->ndim) {
+        gl_tensor *s = gl_sum(cur, 0, false);
+        gl_release(cur);
+        cur = s;
+    }
+    for (int d = 0; cur && d < m->ndim; d++) {
+        if (m->shape[d] == 1 && cur->shape[d] != 1) {
+            gl_tensor *s = gl_sum(cur, d, true);
+            gl_release(cur);
+            cur = s;
+        }
+    }
+    if (cur && cur->dtype != m->dtype) {
+        gl_tensor *c = gl_to_dtype(cur, m->dtype);
+        gl_release(cur);
+        cur = c;
+    }
+    return cur;
+}
+
+/* acc += g, where *acc may be NULL (then it becomes g). */
+static int accumulate(gl_tensor **acc, gl_tensor *g)
+{
+    if (!*acc) {
+        *acc = gl_retain(g);
+        return 0;
+    }
+    gl_tensor *s = gl_add(*acc, g);
+    if (!s)
+        return -1;
+    gl_release(*acc);
+    *acc = s;
+    return 0;
+}
+
+static int accumulate_leaf(gl_tensor *leaf, gl_tensor *g)
+{
+    if (!leaf->grad) {
+        /* own a contiguous copy: g may be shared with other nodes' views */
+        leaf->grad = gl_clone(g);
+        return leaf->grad ? 0 : -1;
+    }
+    return gl_add_(leaf->grad, g, 1.0);
+}
+
+typedef struct {
+    gl_node **items;
+    size_t n, cap;
+} node_list;
+
+static int list_push(node_list *l, gl_node *n)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        gl_node **items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return gl_fail_status("out of memory during backward");
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = n;
+    return 0;
+}
+
+/* Every node reachable from root, each once (iterative DFS). */
+static int collect(gl_node *root, node_list *all)
+{
+    static int sweep = 0;
+    int mark = ++sweep;
+    node_list stack = {0};
+    int rc = list_push(&stack, root);
+    root->visit_mark = mark;
+    while (rc == 0 && stack.n > 0) {
+        gl_node *n = stack.items[--stack.n];
+        rc = list_push(all, n);
+        n->pending = 0;
+        for (int i = 0; rc == 0 && i < n->ninputs; i++) {
+            gl_node *c = n->next_fn[i];
+            if (c && c->visit_mark != mark) {
+                c->visit_mark = mark;
+                rc = list_push(&stack, c);
+            }
+        }
+    }
+    free(stack.items);
+    return rc;
+}
+
+/* Fails, before any gradient moves, if a node's saved tensors are gone or
+ * were changed in place since they were saved. */
+static int check_saved(const node_list *all)
+{
+    for (size_t k = 0; k < all->n; k++) {
+        gl_node *n = all->items[k];
+        if (n->released && n->def->saves)
+            return gl_fail_status(
+                "backward: trying to go back through the graph a second time: the tensors that "
+                "'%s' saved were freed by the first backward; pass retain_graph = true to the "
+                "first backward if you need to go back again",
+                n->def->name);
+        for (int i = 0; i <= n->ninputs; i++) {
+            gl_tensor *s = i < n->ninputs ? n->saved[i] : n->saved_out;
+            if (s && s->storage->version != n->saved_version[i]) {
+                char b[GL_SHAPE_BUF];
+                return gl_fail_status(
+                    "backward: a %s tensor of shape %s that '%s' saved for its gradient was "
+                    "modified by an in-place operation (version %u, saved at %u); clone it "
+                    "before changing it",
+                    i < n->ninputs ? "input" : "result", gl_tshape(s, b), n->def->name,
+                    s->storage->version, n->saved_version[i]);
+            }
+        }
+    }
+    return 0;
+}
+
+static int run_sweep(gl_node *root, gl_tensor *seed, bool retain_graph)
+{
+    node_list all = {0}, ready = {0};
+    int rc = collect(root, &all);
+    if (rc == 0)
+        rc = check_saved(&all);
+    for (size_t k = 0; rc == 0 && k < all.n; k++)
+        for (int i = 0; i < all.items[k]->ninputs; i++)
+            if (all.items[k]->next_fn[i])
+                all.items[k]->next_fn[i]->pending++;
+    if (rc == 0) {
+        root->grad_acc = gl_retain(seed);
+        rc = list_push(&ready, root);
+    }
+    while (rc == 0 && ready.n > 0) {
+        if (gl_interrupted) {
+            rc = gl_fail_status("interrupted");
+            break;
+        }
+        gl_node *n = ready.items[--ready.n];
+        gl_tensor *gin[n->ninputs > 0 ? n->ninputs : 1];
+        memset(gin, 0, sizeof gin);
+        rc = n->def->backward(n, n->grad_acc, gin);
+        for (int i = 0; i < n->ninputs; i++) {
+            if (!gin[i])
+                continue;
+            if (rc == 0 && n->needs[i]) {
+                gl_tensor *g = gl_sum_to(gin[i], &n->in_meta[i]);
+                if (!g)
+                    rc = -1;
+                else if (n->next_fn[i]) {
+                    gl_node *c = n->next_fn[i];
+                    rc = accumulate(&c->grad_acc, g);
+                    if (rc == 0 && --c->pending == 0)
+                        rc = list_push(&ready, c);
+                } else if (n->next_leaf[i]) {
+                    rc = accumulate_leaf(n->next_leaf[i], g);
+                }
+                gl_release(g);
+            }
+            gl_release(gin[i]);
+        }
+        if (rc == 0 && !retain_graph) {
+            node_drop_saved(n);
+            n->released = true;
+        }
+    }
+    for (size_t k = 0; k < all.n; k++) {
+        gl_release(all.items[k]->grad_acc);
+        all.items[k]->grad_acc = NULL;
+    }
+    free(all.items);
+    free(ready.items);
+    return rc;
+}
+
+int gl_backward(gl_tensor *t, const gl_tensor *gradient, bool retain_graph)
+{
+    char b1[GL_SHAPE_BUF], b2[GL_SHAPE_BUF];
+    if (!t->requires_grad)
+        return gl_fail_status("backward: this %s tensor does not require grad and has no grad_fn "
+                              "(no tensor it was made from has requires_grad = true)",
+                              gl_tshape(t, b1));
+    gl_tensor *seed;
+    if (!gradient) {
+        if (gl_numel(t) != 1)
+            return gl_fail_status(
+                "backward: grad can be implicitly created only for scalar outputs; this output "
+                "has shape %s, so pass a gradient of that shape (the vector of the "
+                "vector-Jacobian product)",
+                gl_tshape(t, b1));
+        seed = gl_ones(t->shape, t->ndim, t->dtype);
+    } else {
+        if (!gl_same_shape(t->shape, t->ndim, gradient->shape, gradient->ndim))
+            return gl_fail_status("backward: the gradient has shape %s but the output has shape "
+                                  "%s; they must match",
+                                  gl_tshape(gradient, b1), gl_tshape(t, b2));
+        seed = gl_to_dtype(gradient, t->dtype);
+    }
+    if (!seed)
+        return -1;
+    bool old = gl_set_grad_enabled(false);
+    int rc = t->grad_fn ? run_sweep(t->grad_fn, seed, retain_graph) : accumulate_leaf(t, seed);
+    gl_set_grad_enabled(old);
+    gl_release(seed);
+    return rc;
+}
