@@ -143,7 +143,8 @@ gl_tensor *gl_new(const int64_t *shape, int ndim, gl_dtype dt)
         free(t);
         return NULL;
     }
-    memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+    if (ndim > 0)
+        memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
     gl_contiguous_strides(shape, ndim, t->stride);
     return t;
 }
@@ -154,8 +155,10 @@ gl_tensor *gl_new_view(const gl_tensor *src, const int64_t *shape, const int64_t
     gl_tensor *t = tensor_struct(src->dtype, ndim);
     if (!t)
         return NULL;
-    memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
-    memcpy(t->stride, stride, sizeof(int64_t) * (size_t)ndim);
+    if (ndim > 0) {
+        memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+        memcpy(t->stride, stride, sizeof(int64_t) * (size_t)ndim);
+    }
     t->offset = offset;
     t->storage = src->storage;
     t->storage->refcount++;
