@@ -27,6 +27,8 @@
  *   T(GL_FLOAT64, SHAPE(2, 2), 1, 2, 3, 4)   (SHAPE(...) gives ndim, dims) */
 #define SHAPE(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__}
 #define SCALAR_SHAPE 0, NULL
+/* The same dims in the engine's (shape, ndim) argument order: gl_zeros(DIMS(2, 3), dt). */
+#define DIMS(...) (int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 #define T(dt, shape, ...) test_tensor(dt, shape, (double[]){__VA_ARGS__}, \
                                       (int)(sizeof((double[]){__VA_ARGS__}) / sizeof(double)))
 gl_tensor *test_tensor(gl_dtype dt, int ndim, const int64_t *shape, const double *vals, int nvals);

@@ -1,0 +1,324 @@
+/* ops_unary.c — elementwise functions of one tensor: neg exp log sqrt abs
+ * sin cos tanh sigmoid relu square, and the ReLU-derivative-at-0 setting.
+ *
+ * The result has the input's shape. Float functions (exp log sqrt sin cos
+ * tanh sigmoid) of int64/bool inputs compute in float32, as torch's; neg,
+ * abs, square and relu keep int64 (bool inputs count as int64).
+ *
+ * Kernels. Forward: out[i] = f(x[i*sx]) over contiguous out, one call per
+ * run of the N-d iterator (one call in all for a contiguous input). Backward
+ * is fused: gin[i] = df(g[i*sg], s[i*ss]) in one pass, where s is the saved
+ * input or output, whichever the derivative reads more cheaply. The dtype
+ * is picked once per call, outside the loops. */
+#include "internal.h"
+
+/* gcc 12's -O2 vectorizes only loops whose trip count is a known multiple
+ * of the vector width ("very cheap" cost model); ours are n long. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("vect-cost-model=cheap")
+#endif
+
+/* ---------------------------------------------------------------- kernels */
+
+typedef void (*un_kernel)(int64_t n, void *out, const void *x, int64_t sx);
+/* c: a constant some derivatives need (relu's derivative at 0). */
+typedef void (*grad_kernel)(int64_t n, void *out, const void *g, int64_t sg, const void *s,
+                            int64_t ss, double c);
+
+/* One kernel out[i] = EXPR of T x. */
+#define UN_KERNEL(name, T, EXPR)                                                             \
+    static void name(int64_t n, void *out_, const void *x_, int64_t sx)                      \
+    {                                                                                        \
+        T *restrict o = out_;                                                                \
+        const T *restrict px = x_;                                                           \
+        if (sx == 1) {                                                                       \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T x = px[i];                                                                 \
+                o[i] = (EXPR);                                                               \
+            }                                                                                \
+        } else {                                                                             \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T x = px[i * sx];                                                            \
+                o[i] = (EXPR);                                                               \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+/* One kernel out[i] = EXPR of T g (incoming gradient), s (saved), c. */
+#define GRAD_KERNEL(name, T, EXPR)                                                           \
+    static void name(int64_t n, void *out_, const void *g_, int64_t sg, const void *s_,      \
+                     int64_t ss, double c_)                                                  \
+    {                                                                                        \
+        T *restrict o = out_;                                                                \
+        const T *restrict pg = g_, *restrict ps = s_;                                        \
+        const T c = (T)c_;                                                                   \
+        (void)c;                                                                             \
+        if (sg == 1 && ss == 1) {                                                            \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T g = pg[i], s = ps[i];                                                      \
+                o[i] = (EXPR);                                                               \
+            }                                                                                \
+        } else {                                                                             \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T g = pg[i * sg], s = ps[i * ss];                                            \
+                o[i] = (EXPR);                                                               \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+/* What one op needs: forward kernels by compute dtype (no int64 entry: the
+ * op computes ints in float32), backward kernels for float32 and float64. */
+typedef struct {
+    un_kernel fwd[GL_DTYPE_COUNT];
+    grad_kernel bwd[GL_DTYPE_COUNT];
+} unary_def;
+
+/* Forward and backward kernels of a float-only op: F32 and F64 are the
+ * forward expressions of x in each precision, DF the derivative of g, s. */
+#define FLOAT_OP(op, F32, F64, DF32, DF64)                                                   \
+    UN_KERNEL(op##_f32, float, F32)                                                          \
+    UN_KERNEL(op##_f64, double, F64)                                                         \
+    GRAD_KERNEL(op##_grad_f32, float, DF32)                                                  \
+    GRAD_KERNEL(op##_grad_f64, double, DF64)                                                 \
+    static const unary_def op##_def = {                                                      \
+        {[GL_FLOAT32] = op##_f32, [GL_FLOAT64] = op##_f64},                                  \
+        {[GL_FLOAT32] = op##_grad_f32, [GL_FLOAT64] = op##_grad_f64}};
+
+/* The same with an int64 forward I (no gradient flows into ints). */
+#define INT_OP(op, F32, F64, I, DF)                                                          \
+    UN_KERNEL(op##_f32, float, F32)                                                          \
+    UN_KERNEL(op##_f64, double, F64)                                                         \
+    UN_KERNEL(op##_i64, int64_t, I)                                                          \
+    GRAD_KERNEL(op##_grad_f32, float, DF)                                                    \
+    GRAD_KERNEL(op##_grad_f64, double, DF)                                                   \
+    static const unary_def op##_def = {                                                      \
+        {[GL_INT64] = op##_i64, [GL_FLOAT32] = op##_f32, [GL_FLOAT64] = op##_f64},           \
+        {[GL_FLOAT32] = op##_grad_f32, [GL_FLOAT64] = op##_grad_f64}};
+
+/* ------------------------------------------------------------- the driver */
+
+/* t itself when it already has dtype dt, else a contiguous copy cast to dt
+ * (no graph). *tmp owns the copy. */
+static const gl_tensor *as_dtype(const gl_tensor *t, gl_dtype dt, gl_tensor **tmp)
+{
+    *tmp = NULL;
+    if (t->dtype == dt)
+        return t;
+    *tmp = gl_new(t->shape, t->ndim, dt);
+    if (*tmp)
+        gl_copy_strided(*tmp, t);
+    return *tmp;
+}
+
+/* The dtype an op computes x's dtype in: its own if the op has a kernel
+ * for it, int64 for bool when it has an int64 kernel, else float32. */
+static gl_dtype compute_dtype(const unary_def *d, gl_dtype dt)
+{
+    if (dt == GL_BOOL)
+        dt = GL_INT64;
+    return d->fwd[dt] ? dt : GL_FLOAT32;
+}
+
+typedef struct {
+    un_kernel fk;
+    grad_kernel gk;
+    char *o;
+    const char *x, *s;
+    int64_t esize;
+    double c;
+} un_ctx;
+
+static void un_body(int64_t n, const int64_t *off, const int64_t *st, void *ctx)
+{
+    const un_ctx *u = ctx;
+    /* out is contiguous: its inner stride is 1 once size-1 dims are dropped */
+    assert(st[0] == 1 || n <= 1);
+    if (u->fk)
+        u->fk(n, u->o + off[0] * u->esize, u->x + off[1] * u->esize, st[1]);
+    else
+        u->gk(n, u->o + off[0] * u->esize, u->x + off[1] * u->esize, st[1],
+              u->s + off[2] * u->esize, st[2], u->c);
+}
+
+/* Runs u over a new contiguous tensor of x's shape and dtype dt; x (and s,
+ * for a backward kernel: same shape) already have dtype dt. */
+static gl_tensor *unary_run(un_ctx *u, gl_dtype dt, const gl_tensor *x, const gl_tensor *s)
+{
+    gl_tensor *out = gl_new(x->shape, x->ndim, dt);
+    if (!out)
+        return NULL;
+    int64_t st[3][GL_MAX_DIMS];
+    gl_contiguous_strides(x->shape, x->ndim, st[0]);
+    memcpy(st[1], x->stride, sizeof st[1]);
+    if (s)
+        memcpy(st[2], s->stride, sizeof st[2]);
+    gl_iter it;
+    gl_iter_init(&it, s ? 3 : 2, x->shape, x->ndim, st);
+    u->o = gl_data_ptr(out);
+    u->x = gl_data_ptr(x);
+    u->s = s ? gl_data_ptr(s) : NULL;
+    u->esize = (int64_t)gl_dtype_size(dt);
+    gl_iter_run(&it, un_body, u);
+    return out;
+}
+
+static gl_tensor *unary_forward(const unary_def *d, const gl_tensor *x)
+{
+    gl_dtype dt = compute_dtype(d, x->dtype);
+    gl_tensor *tmp, *out = NULL;
+    const gl_tensor *cx = as_dtype(x, dt, &tmp);
+    if (cx)
+        out = unary_run(&(un_ctx){.fk = d->fwd[dt]}, dt, cx, NULL);
+    gl_release(tmp);
+    return out;
+}
+
+/* gin = df(gout, saved) in gout's floating dtype (float32 at least). */
+static gl_tensor *unary_grad(const unary_def *d, const gl_tensor *gout, const gl_tensor *saved,
+                             double c)
+{
+    assert(gl_same_shape(gout->shape, gout->ndim, saved->shape, saved->ndim));
+    gl_dtype dt = gl_promote(gout->dtype, saved->dtype);
+    if (!gl_is_floating(dt))
+        dt = GL_FLOAT32;
+    gl_tensor *tg, *ts, *out = NULL;
+    const gl_tensor *g = as_dtype(gout, dt, &tg), *s = as_dtype(saved, dt, &ts);
+    if (g && s)
+        out = unary_run(&(un_ctx){.gk = d->bwd[dt], .c = c}, dt, g, s);
+    gl_release(tg);
+    gl_release(ts);
+    return out;
+}
+
+static gl_tensor *unary(gl_op op, const gl_tensor *x)
+{
+    return gl_apply(op, (gl_tensor *const[]){(gl_tensor *)x}, 1, NULL);
+}
+
+/* The forward, backward and row of an op whose derivative reads the saved
+ * input (SAVED = GL_IN(n, 0), saves GL_SAVE_INPUTS) or output. */
+#define UNARY_OP(op, OP, SAVES, SAVED, C)                                                    \
+    static gl_tensor *op##_forward(gl_tensor *const in[], const gl_op_args *a)               \
+    {                                                                                        \
+        (void)a;                                                                             \
+        return unary_forward(&op##_def, in[0]);                                              \
+    }                                                                                        \
+    static int op##_backward(const gl_node *n, const gl_tensor *gout, gl_tensor *gin[])      \
+    {                                                                                        \
+        if (n->needs[0] && !(gin[0] = unary_grad(&op##_def, gout, SAVED, C)))                \
+            return -1;                                                                       \
+        return 0;                                                                            \
+    }                                                                                        \
+    const gl_op_def gl_def_##op = {GL_OP_##OP, #op, 1, SAVES, op##_forward, op##_backward};  \
+    gl_tensor *gl_##op(const gl_tensor *x) { return unary(GL_OP_##OP, x); }
+
+/* -------------------------------------------------------------------- neg */
+
+/* int64: -INT64_MIN wraps (through uint64_t) as in torch instead of being UB. */
+UN_KERNEL(neg_f32, float, -x)
+UN_KERNEL(neg_f64, double, -x)
+UN_KERNEL(neg_i64, int64_t, (int64_t)(0 - (uint64_t)x))
+static const unary_def neg_def = {
+    {[GL_INT64] = neg_i64, [GL_FLOAT32] = neg_f32, [GL_FLOAT64] = neg_f64}, {0}};
+
+static gl_tensor *neg_forward(gl_tensor *const in[], const gl_op_args *a)
+{
+    (void)a;
+    return unary_forward(&neg_def, in[0]);
+}
+
+/* d(-x) = -dx: nothing saved */
+static int neg_backward(const gl_node *n, const gl_tensor *gout, gl_tensor *gin[])
+{
+    if (n->needs[0] && !(gin[0] = gl_neg(gout)))
+        return -1;
+    return 0;
+}
+
+const gl_op_def gl_def_neg = {GL_OP_NEG, "neg", 1, 0, neg_forward, neg_backward};
+
+gl_tensor *gl_neg(const gl_tensor *x) { return unary(GL_OP_NEG, x); }
+
+/* ---------------------------------------------------------- exp, log, sqrt */
+
+/* y = e^x, dy = y dx: save the output */
+FLOAT_OP(exp, expf(x), exp(x), g * s, g * s)
+UNARY_OP(exp, EXP, GL_SAVE_OUTPUT, GL_OUT(n), 0)
+
+/* y = log x, dy = dx / x (x <= 0 gives NaN / -inf, as libm and torch) */
+FLOAT_OP(log, logf(x), log(x), g / s, g / s)
+UNARY_OP(log, LOG, GL_SAVE_INPUTS, GL_IN(n, 0), 0)
+
+/* y = sqrt x, dy = dx / 2y: save the output */
+FLOAT_OP(sqrt, sqrtf(x), sqrt(x), g / (2 * s), g / (2 * s))
+UNARY_OP(sqrt, SQRT, GL_SAVE_OUTPUT, GL_OUT(n), 0)
+
+/* -------------------------------------------------------------------- abs */
+
+/* dy = sign(x) dx, 0 at x == 0 (as torch) */
+INT_OP(abs, fabsf(x), fabs(x), x < 0 ? (int64_t)(0 - (uint64_t)x) : x,
+       s > 0 ? g : s < 0 ? -g : 0)
+UNARY_OP(abs, ABS, GL_SAVE_INPUTS, GL_IN(n, 0), 0)
+
+/* --------------------------------------------------------- sin, cos, tanh */
+
+FLOAT_OP(sin, sinf(x), sin(x), g * cosf(s), g * cos(s))
+UNARY_OP(sin, SIN, GL_SAVE_INPUTS, GL_IN(n, 0), 0)
+
+FLOAT_OP(cos, cosf(x), cos(x), -g * sinf(s), -g * sin(s))
+UNARY_OP(cos, COS, GL_SAVE_INPUTS, GL_IN(n, 0), 0)
+
+/* dy = (1 - y²) dx: save the output */
+FLOAT_OP(tanh, tanhf(x), tanh(x), g * (1 - s * s), g * (1 - s * s))
+UNARY_OP(tanh, TANH, GL_SAVE_OUTPUT, GL_OUT(n), 0)
+
+/* ---------------------------------------------------------------- sigmoid */
+
+/* The textbook 1/(1+e^-x) overflows e^-x for x << 0 and returns 0 where
+ * the answer is tiny but representable (float32 sigmoid(-100) = 3.7e-44).
+ * With e = e^-|x| <= 1: 1/(1+e) for x >= 0 and e/(1+e) for x < 0 never
+ * overflows and keeps tiny results to full relative precision. */
+static inline float sigmoidf_(float x)
+{
+    float e = expf(-fabsf(x));
+    return (x >= 0 ? 1.0f : e) / (1.0f + e);
+}
+static inline double sigmoid_(double x)
+{
+    double e = exp(-fabs(x));
+    return (x >= 0 ? 1.0 : e) / (1.0 + e);
+}
+/* dy = y (1 - y) dx: save the output */
+FLOAT_OP(sigmoid, sigmoidf_(x), sigmoid_(x), g * s * (1 - s), g * s * (1 - s))
+UNARY_OP(sigmoid, SIGMOID, GL_SAVE_OUTPUT, GL_OUT(n), 0)
+
+/* ------------------------------------------------------------------- relu */
+
+/* ReLU's derivative at exactly 0 (a convention, not mathematics): 0 as in
+ * PyTorch, 0.5 as JAX's maximum, or 1. Read by each backward, so a lesson
+ * can change it and go back through the same graph again. */
+static double relu_grad_at_zero = 0;
+
+int gl_set_relu_grad_at_zero(double value)
+{
+    if (value != 0 && value != 0.5 && value != 1)
+        return gl_fail_status("set_relu_grad_at_zero: %g is not allowed; ReLU's derivative at 0 "
+                              "can be 0 (PyTorch), 0.5 (JAX's maximum) or 1",
+                              value);
+    relu_grad_at_zero = value;
+    return 0;
+}
+
+double gl_relu_grad_at_zero(void) { return relu_grad_at_zero; }
+
+/* max(x, 0) written so NaN and -0.0 pass through as torch's do; dy = dx for
+ * x > 0, c·dx at x == 0 (the setting), 0 below: it reads the input, since
+ * y == 0 can't tell x == 0 from x < 0. */
+INT_OP(relu, x < 0 ? 0 : x, x < 0 ? 0 : x, x < 0 ? 0 : x, s > 0 ? g : s == 0 ? c * g : 0)
+UNARY_OP(relu, RELU, GL_SAVE_INPUTS, GL_IN(n, 0), relu_grad_at_zero)
+
+/* ----------------------------------------------------------------- square */
+
+/* int64 wraps on overflow as in torch; dy = 2x dx */
+INT_OP(square, x * x, x * x, (int64_t)((uint64_t)x * (uint64_t)x), 2 * s * g)
+UNARY_OP(square, SQUARE, GL_SAVE_INPUTS, GL_IN(n, 0), 0)
