@@ -23,6 +23,12 @@
 /* ---------------------------------------------------------------- errors */
 
 void glv_set_error(const char *fmt, ...);
+/* 0 if lim is 2 finite doubles with lim[0] < lim[1], else -1 with an error
+ * naming fn and the argument. */
+int glv_check_lim(const char *fn, const char *name, const double lim[2]);
+/* Copies title (fallback when NULL or "") into dst, cut at a character
+ * boundary to fit n bytes. */
+void glv_copy_title(char *dst, size_t n, const char *title, const char *fallback);
 
 /* ----------------------------------------------------------------- panes */
 

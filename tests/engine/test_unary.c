@@ -4,7 +4,6 @@
 #include "test.h"
 
 /* A shape in the engine's argument order (shape, ndim): gl_zeros(DIMS(2, 3), dt). */
-#define DIMS(...) (int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
 typedef gl_tensor *(*unop)(const gl_tensor *);
 typedef struct {
