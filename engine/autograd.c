@@ -97,10 +97,14 @@ static gl_node *node_new(const gl_op_def *def, int ninputs, const gl_op_args *a)
 
 gl_tensor *gl_apply(gl_op op, gl_tensor *const in[], int n, const gl_op_args *a)
 {
-    static const gl_op_args no_args;
     const gl_op_def *def = gl_op_table[op];
-    if (!a)
-        a = &no_args;
+    gl_op_args args;
+    if (a)
+        args = *a;
+    else
+        memset(&args, 0, sizeof args);
+    args.ninputs = n;
+    a = &args;
     gl_tensor *out = def->forward(in, a);
     if (!out)
         return NULL;

@@ -69,6 +69,7 @@ typedef enum {
 
 /* Everything an op needs besides its input tensors. Copied into the node. */
 typedef struct gl_op_args {
+    int ninputs; /* set by gl_apply: forward functions of variadic ops (cat) read it */
     int dim;
     bool keepdim;
     int64_t start, end, step; /* slice / select index in start */
