@@ -76,8 +76,10 @@ const char *glv_error(void);
 /* ---------------------------------------------------------------- window */
 
 /* Handles pending events (mouse, keys, resize, close) and redraws the
- * window if something changed. Cheap when nothing happened: call it from the
- * REPL's idle hook while it waits for input. Returns 1 while a window (real
+ * window if something changed (at most ~60 times a second). Cheap when
+ * nothing happened: call it from the REPL's idle hook while it waits for
+ * input (with readline: rl_event_hook, and rl_set_keyboard_input_timeout
+ * of about 20 ms so dragging stays smooth). Returns 1 while a window (real
  * or offscreen) is open, 0 otherwise. Never fails. */
 int glv_pump(void);
 
@@ -136,11 +138,14 @@ int glv_surface(const char *title, const double *target, const double *model, in
 
 typedef struct glv_plot glv_plot;
 
-/* Makes a loss plot and its pane (opening the window). log nonzero starts
- * with a log-scale y axis. title NULL or "" means "loss". The caller owns
- * the returned plot and frees it with glv_loss_free; the window keeps the
- * pane until it closes. Returns NULL only when out of memory or the window
- * has too many panes (16). */
+/* Makes a loss plot and shows it in the pane with this title: a new pane
+ * (opening the window), or an existing loss pane of that title, taken over
+ * (so running a lesson twice does not stack panes; the plot shown there
+ * before keeps its points, unshown). log nonzero starts with a log-scale y
+ * axis. title NULL or "" means "loss". The caller owns the returned plot and
+ * frees it with glv_loss_free; the window keeps the pane until it closes.
+ * Returns NULL only when out of memory or the window has too many panes
+ * (16). */
 glv_plot *glv_loss_new(const char *title, int log);
 
 /* Appends the point (x, y) to the named series of the plot, making the
