@@ -13,12 +13,12 @@ was not clear on that.]],
   steps = {
     {
       title = "z = 2x, one output at a time",
-      text = [[
+      text = [=[
 Start with the answer's example: x = [[1, 2, 3, 4]] and z = 2x, four outputs.
 backward(v) computes v·(dz/dx): with v = [1, 0, 0, 0] that is the derivative of
 z_1 alone. retain_graph keeps the graph for the next call, and x.grad must be
-zeroed between calls because gradients accumulate.]],
-      original = { lang = "PyTorch", code = [[
+zeroed between calls because gradients accumulate.]=],
+      original = { lang = "PyTorch", code = [=[
 x = Variable(torch.FloatTensor([[1, 2, 3, 4]]), requires_grad=True)
 z = 2*x
 loss = z.sum(dim=1)
@@ -32,7 +32,7 @@ z.backward(torch.FloatTensor([[1, 1, 1, 1]]), retain_graph=True)
 print(x.grad.data)
 x.grad.data.zero_()
 loss.backward()
-print(x.grad.data)]] },
+print(x.grad.data)]=] },
       lua = [[
 -- x: (1,4) leaf; z: (1,4); loss: (1)
 x = gl.tensor({{1, 2, 3, 4}}, {requires_grad = true})
@@ -50,10 +50,10 @@ x.grad:zero_()
 loss:backward()
 print(x.grad)
 expect(x.grad[{1, 3}], 2, 0, "d loss / d x_3")]],
-      after = [[
+      after = [=[
 [[2., 0., 0., 0.]] is dz_1/dx; [[0., 2., 0., 0.]] is dz_2/dx; weights
 [1, 1, 1, 1] give the sum, the same as loss = z.sum(): the vector passed to
-backward is d(loss)/dz, the gradient of some final scalar with respect to z.]],
+backward is d(loss)/dz, the gradient of some final scalar with respect to z.]=],
     },
     {
       title = "Example 1: the weights 0.1, 1.0 and 0.0001",
