@@ -61,6 +61,19 @@ function M.argerror(n, fname, msg, level)
   error(string.format("bad argument #%d to '%s' (%s)", n, fname, msg), (level or 2) + 1)
 end
 
+-- Calls a C function of the module for the public Lua function that called
+-- this one, so that an engine error points at the user's line, not here:
+--   return util.call_for_user(C.mse_loss, pred, target, r)
+-- (Callers write `return (util.call_for_user(...))`: the parentheses stop a
+-- tail call, which would drop the frame whose caller is the user.)
+function M.call_for_user(cfn, ...)
+  local res = table.pack(pcall(cfn, ...))
+  if res[1] then return table.unpack(res, 2, res.n) end
+  local msg = res[2]
+  if type(msg) == "string" then msg = msg:gsub("^[^\n]-lua/lib/[%w_]+%.lua:%d+: ", "") end
+  error(msg, 3)
+end
+
 -- Lua's type name, or "tensor" for a tensor.
 function M.typename(v)
   if M.is_tensor(v) then return "tensor" end

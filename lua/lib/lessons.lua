@@ -36,28 +36,42 @@ local M = {}
 
 local state = { lesson = nil, step = 0, env = nil, opts = nil }
 
+-- Wraps prose to the width; a line starting with "- " starts a list item
+-- (wrapped with a hanging indent), a blank line starts a paragraph.
 local function wrap(text, width)
   width = width or 78
-  local out = {}
-  for para in (text .. "\n\n"):gmatch("(.-)\n%s*\n") do
-    para = para:gsub("^%s+", ""):gsub("%s+$", "")
-    if para:match("^[%-%*] ") or para:match("\n") and para:match("^%s*[%-%*%d]") then
-      out[#out + 1] = para -- lists and preformatted text keep their lines
-    elseif para ~= "" then
-      local line = ""
-      for word in para:gmatch("%S+") do
-        if #line + #word + 1 > width and line ~= "" then
-          out[#out + 1] = line
-          line = word
-        else
-          line = line == "" and word or line .. " " .. word
-        end
+  local out, words, indent = {}, nil, ""
+  local function flush()
+    if not words then return end
+    local line, first = "", true
+    for _, word in ipairs(words) do
+      if #line + #word + 1 > width and line ~= "" then
+        out[#out + 1] = line
+        line = indent .. word
+      else
+        line = (line == "" or (first and line == "")) and (line .. word) or (line .. " " .. word)
       end
-      out[#out + 1] = line
+      first = false
     end
-    out[#out + 1] = ""
+    out[#out + 1] = line
+    words = nil
   end
-  return table.concat(out, "\n")
+  for raw in (text .. "\n"):gmatch("(.-)\n") do
+    local line = raw:gsub("^%s+", ""):gsub("%s+$", "")
+    if line == "" then
+      flush()
+      if out[#out] ~= "" and #out > 0 then out[#out + 1] = "" end
+    elseif line:match("^[%-%*] ") then
+      flush()
+      words, indent = {}, "  "
+      for w in line:gmatch("%S+") do words[#words + 1] = w end
+    else
+      if not words then words, indent = {}, "" end
+      for w in line:gmatch("%S+") do words[#words + 1] = w end
+    end
+  end
+  flush()
+  return table.concat(out, "\n") .. "\n"
 end
 
 local function dedent(code)
@@ -138,7 +152,7 @@ local function make_env(opts, report)
   env.expect = function(value, golden, tol, what)
     if type(value) == "userdata" then value = value:item() end
     tol = tol or 1e-9
-    local ok = type(value) == "number" and math.abs(value - golden) <= tol
+    local ok = type(value) == "number" and (value == golden or math.abs(value - golden) <= tol)
     report.checked = report.checked + 1
     if not ok then
       report.failed[#report.failed + 1] = string.format("%s: got %s, expected %.12g ± %g",
@@ -176,7 +190,8 @@ local function catalog()
   for _, name in ipairs(names) do
     local ok, lesson = pcall(require, name)
     if ok and type(lesson) == "table" then
-      out[#out + 1] = { module = name, lesson = lesson, short = name:gsub("^lessons%.%d+_", "") }
+      out[#out + 1] = { module = name, lesson = lesson, number = tonumber(name:match("^lessons%.(%d+)")),
+                        short = (name:gsub("^lessons%.%d+_", "")) }
     end
   end
   return out
@@ -188,8 +203,8 @@ function M.list()
     print("no lessons are built into this gradlab")
     return all
   end
-  for i, e in ipairs(all) do
-    print(string.format("%2d  %-22s %s", i, e.short, e.lesson.title))
+  for _, e in ipairs(all) do
+    print(string.format("%2d  %-22s %s", e.number, e.short, e.lesson.title))
   end
   print("\nplay one: gradlab lesson N   (or :lesson N at the prompt)")
   return all
@@ -198,10 +213,10 @@ end
 local function find(which)
   local all = catalog()
   local n = tonumber(which)
-  if n then return all[n], n end
-  for i, e in ipairs(all) do
-    if e.short == which or e.module == which or e.module == "lessons." .. tostring(which) then
-      return e, i
+  for _, e in ipairs(all) do
+    if e.number == n or e.short == which or e.module == which
+       or e.module == "lessons." .. tostring(which) then
+      return e, e.number
     end
   end
   return nil

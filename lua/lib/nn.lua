@@ -544,7 +544,7 @@ nn.mse_loss = doc(function(pred, target, opts)
   check_tensor_arg(pred, 1, fname, "prediction")
   target = float_target(target, pred)
   check_tensor_arg(target, 2, fname, "target")
-  return C.mse_loss(pred, target, reduction_of(opts, 3, fname))
+  return (util.call_for_user(C.mse_loss, pred, target, reduction_of(opts, 3, fname)))
 end, 'nn.mse_loss(pred, target, {reduction="mean"})',
   'Mean squared error: mean((pred - target)^2) ("sum": the sum, "none": each term). The shapes broadcast: (N,1) against (N) gives (N,N) (gl.broadcast_mode warns).')
 
@@ -563,7 +563,7 @@ nn.bce_loss = doc(function(p, target, opts)
       "probabilities in [0, 1] expected, got values in [%.4g, %.4g]; for logits use nn.Sigmoid() first",
       lo, hi), 2)
   end
-  return C.bce_loss(p, target, r)
+  return (util.call_for_user(C.bce_loss, p, target, r))
 end, 'nn.bce_loss(p, target, {reduction="mean"})',
   'Binary cross-entropy of probabilities p in [0,1] against targets in [0,1]: -mean(t log p + (1-t) log(1-p)); logs clamped at -100 as PyTorch.')
 
@@ -628,7 +628,7 @@ nn.cross_entropy = doc(function(logits, target, opts)
       argerror(2, fname, string.format("probabilities must have the logits' shape %s, got %s",
         util.shape_str(logits), util.shape_str(target)), 2)
     end
-    return C.cross_entropy(logits, target, r)
+    return (util.call_for_user(C.cross_entropy, logits, target, r))
   end
   local labels = class_labels(target, C_, 2, fname)
   local want = #ls == 2 and "(" .. ls[1] .. ")" or "()"
@@ -637,7 +637,7 @@ nn.cross_entropy = doc(function(logits, target, opts)
       want, util.shape_str(logits), util.shape_str(labels)), 2)
   end
   if #ls == 1 and #labels.shape > 0 then labels = labels:reshape({}) end
-  return C.cross_entropy(logits, labels, r)
+  return (util.call_for_user(C.cross_entropy, logits, labels, r))
 end, 'nn.cross_entropy(logits, target, {reduction="mean"})',
   'Softmax cross-entropy of raw scores: logits (N,C) or (C); target: class labels 1..C (a table or tensor, shape (N) or one number) or probabilities/one-hot rows of the logits\' shape. Labels are 1-based: class 1 is the first column.')
 
@@ -649,7 +649,7 @@ nn.one_hot = doc(function(labels, nclasses)
   if nclasses == nil or nclasses < 1 then
     argerror(2, fname, "nclasses needed when there are no labels", 2)
   end
-  return C.one_hot(t, nclasses)
+  return (util.call_for_user(C.one_hot, t, nclasses))
 end, "nn.one_hot(labels, nclasses)",
   "One row per label with a 1 in the label's column (float32, shape labels' shape + (nclasses)): sklearn's label_binarize. Labels are 1-based, 1..nclasses; nclasses defaults to the largest label.")
 
