@@ -185,9 +185,17 @@ int gl_set_grad(gl_tensor *t, const gl_tensor *grad)
     if (grad && !gl_same_shape(t->shape, t->ndim, grad->shape, grad->ndim))
         return gl_fail_status("grad: a gradient of shape %s does not fit a tensor of shape %s",
                               gl_tshape(grad, b1), gl_tshape(t, b2));
-    gl_tensor *g = NULL;
-    if (grad && !(g = gl_to_dtype(grad, t->dtype)))
-        return -1;
+    /* a copy: the next backward accumulates into t's grad in place, and
+     * that must not change the caller's tensor */
+    gl_tensor *g = NULL, *cast = NULL;
+    if (grad) {
+        if (!(cast = gl_to_dtype(grad, t->dtype)))
+            return -1;
+        g = gl_clone(cast);
+        gl_release(cast);
+        if (!g)
+            return -1;
+    }
     gl_release(t->grad);
     t->grad = g;
     return 0;
@@ -303,10 +311,10 @@ static int check_saved(const node_list *all)
             if (s && s->storage->version != n->saved_version[i]) {
                 char b[GL_SHAPE_BUF];
                 return gl_fail_status(
-                    "backward: a %s tensor of shape %s that '%s' saved for its gradient was "
+                    "backward: %s tensor of shape %s that '%s' saved for its gradient was "
                     "modified by an in-place operation (version %u, saved at %u); clone it "
                     "before changing it",
-                    i < n->ninputs ? "input" : "result", gl_tshape(s, b), n->def->name,
+                    i < n->ninputs ? "an input" : "the result", gl_tshape(s, b), n->def->name,
                     s->storage->version, n->saved_version[i]);
             }
         }

@@ -1,16 +1,17 @@
 /* ops_reduce.c — sum, mean, max and min over one dim or over every element,
  * and argmax / argmin.
  *
- * Accuracy of sums. Along each contiguous run of the input (a row of an
- * (N,C) tensor summed over dim 1, or the whole tensor summed at once),
- * float32 and float64 values are added by NumPy's pairwise summation
- * (blocks of 128 added with 8 partial sums, halves added recursively) in a
- * double accumulator. Across runs (an (N,C) gradient summed over dim 0 to a
- * (C) bias gradient, the common case in gl_sum_to) each output adds its N
- * terms in order in a double accumulator, the loop over C vectorizing. So a
- * float32 sum is accumulated in double and rounded once: its error is far
- * below float32's own rounding of the result. int64 and bool sums are exact
- * in int64 (wrapping on overflow, as torch).
+ * Accuracy of sums: every float sum accumulates in double, and a float32
+ * result is rounded once at the end. Along a run of the input (a row of an
+ * (N,C) tensor summed over dim 1, or a whole contiguous tensor) values are
+ * added by NumPy's pairwise summation (blocks of 128 with 8 partial sums,
+ * halves added recursively). Across rows (an (N,C) gradient summed over dim 0
+ * to a (C) bias gradient, the common case in gl_sum_to) each output adds its
+ * N terms in order, four rows at a time as ((x0 + x1) + (x2 + x3)), the loop
+ * over C vectorized. For float32 the error is far below the result's own
+ * rounding; for float64 it is that of pairwise summation along runs and of
+ * plain summation (about N ulps at worst) across rows. int64 and bool sums are
+ * exact in int64 (wrapping on overflow, as torch).
  *
  * max/min with a dim give the first index among ties and send the gradient
  * there; over every element the gradient is shared evenly among the ties
@@ -287,7 +288,8 @@ static gl_tensor *reduce_sum(const gl_tensor *t, int dim, bool keepdim, bool mea
         *tmp = pairwise_f32(gl_data_ptr(t), gl_numel(t), 1);
     } else if (dim == GL_ALL_DIMS && gl_is_contiguous(t) && t->dtype == GL_FLOAT64) {
         *(double *)acc = pairwise_f64(gl_data_ptr(t), gl_numel(t), 1);
-    } else if (dim != GL_ALL_DIMS && gl_is_contiguous(t) && t->stride[dim] > 1) {
+    } else if (dim != GL_ALL_DIMS && gl_is_contiguous(t) &&
+               gl_shape_numel(t->shape + dim + 1, t->ndim - dim - 1) > 1) {
         int64_t outer = gl_shape_numel(t->shape, dim), len = t->shape[dim];
         int64_t inner = gl_shape_numel(t->shape + dim + 1, t->ndim - dim - 1);
         const void *x = gl_data_ptr(t);
@@ -597,18 +599,19 @@ static void extreme_dim(const gl_tensor *t, int d, bool is_max, void *vals, int6
         gl_iter_run(&it, impl->sweep, &c);
 }
 
-/* Refuses to reduce nothing: there is no max of no elements. */
-static int check_nonempty(const char *op, const gl_tensor *t, int dim)
+/* Refuses to reduce nothing: there is no max of no elements. op names the
+ * function (max, argmax, ...), what the quantity (max or min). */
+static int check_nonempty(const char *op, const char *what, const gl_tensor *t, int dim)
 {
     char b[GL_SHAPE_BUF];
     if (dim == GL_ALL_DIMS && gl_numel(t) == 0)
         return gl_fail_status("%s: a tensor of shape %s has no elements, so it has no %s; "
                               "reduce over a dim of nonzero size instead",
-                              op, gl_tshape(t, b), op + (op[0] == 'a' ? 3 : 0));
+                              op, gl_tshape(t, b), what);
     if (dim != GL_ALL_DIMS && t->shape[dim] == 0)
         return gl_fail_status("%s: dim %d of a tensor of shape %s has size 0, so there is no %s "
                               "to take along it",
-                              op, dim, gl_tshape(t, b), op + (op[0] == 'a' ? 3 : 0));
+                              op, dim, gl_tshape(t, b), what);
     return 0;
 }
 
@@ -815,7 +818,8 @@ static gl_tensor *extreme(const char *op, gl_op code, const gl_tensor *t, int di
     gl_op_args a = {.keepdim = keepdim};
     if (indices)
         *indices = NULL;
-    if (check_dim(op, t, dim, &a.dim) != 0 || check_nonempty(op, t, a.dim) != 0)
+    if (check_dim(op, t, dim, &a.dim) != 0 ||
+        check_nonempty(op, is_max ? "max" : "min", t, a.dim) != 0)
         return NULL;
     gl_tensor *out = gl_apply(code, (gl_tensor *const[]){(gl_tensor *)t}, 1, &a);
     if (!out || !indices || dim == GL_ALL_DIMS)
@@ -844,7 +848,7 @@ gl_tensor *gl_min(const gl_tensor *t, int dim, bool keepdim, gl_tensor **indices
 gl_tensor *gl_argmax(const gl_tensor *t, int dim, bool keepdim)
 {
     int d;
-    if (check_dim("argmax", t, dim, &d) != 0 || check_nonempty("argmax", t, d) != 0)
+    if (check_dim("argmax", t, dim, &d) != 0 || check_nonempty("argmax", "max", t, d) != 0)
         return NULL;
     return arg_extreme(t, d, keepdim, true);
 }
@@ -852,7 +856,7 @@ gl_tensor *gl_argmax(const gl_tensor *t, int dim, bool keepdim)
 gl_tensor *gl_argmin(const gl_tensor *t, int dim, bool keepdim)
 {
     int d;
-    if (check_dim("argmin", t, dim, &d) != 0 || check_nonempty("argmin", t, d) != 0)
+    if (check_dim("argmin", t, dim, &d) != 0 || check_nonempty("argmin", "min", t, d) != 0)
         return NULL;
     return arg_extreme(t, d, keepdim, false);
 }

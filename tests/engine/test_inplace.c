@@ -367,6 +367,93 @@ static void inplace_grad_accumulates(void **state)
     gl_release(x);
 }
 
+/* Runs long enough for the blocks of 8 (37 = 4 blocks + a tail of 5), for
+ * every dtype pair of copy_ and add_, contiguous and as a strided view,
+ * against element-by-element expectations. */
+/* add_ into an int64 dst takes int64 and bool; into a bool dst only bool */
+static bool add_accepts(gl_dtype d, gl_dtype s)
+{
+    return d == GL_INT64 ? s == GL_INT64 || s == GL_BOOL : s == GL_BOOL;
+}
+
+static double val(int i, gl_dtype dt)
+{
+    if (dt == GL_BOOL)
+        return (double)(i % 3 == 0);
+    return (double)((i * 37) % 23) - 11;
+}
+
+static void inplace_long_runs(void **state)
+{
+    (void)state;
+    enum { N = 37 };
+    const int64_t n = N, n2[2] = {N, 2};
+    gl_dtype dts[] = {GL_BOOL, GL_INT64, GL_FLOAT32, GL_FLOAT64};
+    double dv[N], sv[N], want[N];
+    for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++)
+            for (int strided = 0; strided < 2; strided++) {
+                gl_dtype ddt = dts[a], sdt = dts[b];
+                for (int i = 0; i < N; i++) {
+                    dv[i] = val(i, ddt);
+                    sv[i] = val(i * 5 + 1, sdt);
+                }
+                /* strided: column 1 of an (N,2) tensor */
+                gl_tensor *base = strided ? gl_zeros(n2, 2, ddt) : NULL;
+                gl_tensor *d = strided ? gl_select(base, 1, 1) : test_tensor(ddt, 1, &n, dv, N);
+                gl_tensor *dc = test_tensor(ddt, 1, &n, dv, N);
+                if (strided)
+                    assert_int_equal(gl_copy_(d, dc), 0);
+                gl_tensor *src = test_tensor(sdt, 1, &n, sv, N);
+
+                assert_int_equal(gl_copy_(d, src), 0); /* converted as gl_store does */
+                gl_tensor *conv = test_tensor(ddt, 1, &n, sv, N);
+                gl_copy_to_doubles(conv, want);
+                assert_tensor_near(d, 1, &n, want, 0);
+                gl_release(conv);
+
+                assert_int_equal(gl_copy_(d, dc), 0);
+                bool ok = gl_is_floating(ddt) || add_accepts(ddt, sdt);
+                int rc = gl_add_(d, src, 2);
+                assert_int_equal(rc, ok ? 0 : -1);
+                if (ok) {
+                    double sv_stored[N];
+                    gl_copy_to_doubles(src, sv_stored);
+                    for (int i = 0; i < N; i++)
+                        want[i] = ddt == GL_BOOL ? (double)(dv[i] + 2 * sv_stored[i] != 0)
+                                                 : dv[i] + 2 * sv_stored[i];
+                    gl_tensor *w = test_tensor(ddt, 1, &n, want, N); /* rounded to ddt */
+                    gl_copy_to_doubles(w, want);
+                    gl_release(w);
+                    assert_tensor_near(d, 1, &n, want, 0);
+                }
+                if (b == 0) { /* once per destination: fill_, mul_scalar_, zero_ */
+                    assert_int_equal(gl_fill_(d, 1), 0);
+                    for (int i = 0; i < N; i++)
+                        want[i] = 1;
+                    assert_tensor_near(d, 1, &n, want, 0);
+                    assert_int_equal(gl_copy_(d, dc), 0);
+                    assert_int_equal(gl_mul_scalar_(d, ddt == GL_BOOL ? 1 : -3), 0);
+                    for (int i = 0; i < N; i++)
+                        want[i] = ddt == GL_BOOL ? dv[i] : -3 * dv[i];
+                    assert_tensor_near(d, 1, &n, want, 0);
+                    assert_int_equal(gl_zero_(d), 0);
+                    for (int i = 0; i < N; i++)
+                        want[i] = 0;
+                    assert_tensor_near(d, 1, &n, want, 0);
+                }
+                if (strided) { /* column 0 untouched */
+                    gl_tensor *col0 = gl_select(base, 1, 0);
+                    assert_tensor_near(col0, 1, &n, (double[N]){0}, 0);
+                    gl_release(col0);
+                }
+                gl_release(src);
+                gl_release(dc);
+                gl_release(d);
+                gl_release(base);
+            }
+}
+
 TEST_GROUP(inplace,
            cmocka_unit_test(inplace_zero_fill_values),
            cmocka_unit_test(inplace_on_views),
@@ -377,4 +464,5 @@ TEST_GROUP(inplace,
            cmocka_unit_test(inplace_mul_scalar_values),
            cmocka_unit_test(inplace_requires_grad_checks),
            cmocka_unit_test(inplace_bumps_version),
-           cmocka_unit_test(inplace_grad_accumulates));
+           cmocka_unit_test(inplace_grad_accumulates),
+           cmocka_unit_test(inplace_long_runs));

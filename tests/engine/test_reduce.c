@@ -523,6 +523,142 @@ static void reduce_argmax_argmin(void **state)
     gl_release(x);
 }
 
+/* Shapes long enough for the blocked loops (rows of 8 and more, 4 rows per
+ * pass, tails), with many ties and some NaNs, against plain loops. */
+static double level(int i, int nlevels) { return (double)((i * 7919) % nlevels) - nlevels / 2; }
+
+/* max/min/argmax/argmin of a (rows, cols) tensor along dim, or over all. */
+static void check_extremes_2d(gl_dtype dt, int64_t rows, int64_t cols, const double *v0)
+{
+    int64_t shape[2] = {rows, cols};
+    gl_tensor *x = test_tensor(dt, 2, shape, v0, (int)(rows * cols));
+    double v[2500]; /* the values as stored in dt */
+    gl_copy_to_doubles(x, v);
+    for (int is_max = 0; is_max < 2; is_max++) {
+        for (int dim = 0; dim < 2; dim++) {
+            int64_t nout = dim == 0 ? cols : rows, len = shape[dim];
+            double *ev = malloc(sizeof(double) * nout), *ei = malloc(sizeof(double) * nout);
+            for (int64_t o = 0; o < nout; o++) {
+                double best = 0;
+                int64_t bi = 0;
+                for (int64_t r = 0; r < len; r++) {
+                    double y = dim == 0 ? v[r * cols + o] : v[o * cols + r];
+                    bool better = r == 0 || (isnan(y) && !isnan(best)) ||
+                                  (is_max ? y > best : y < best);
+                    if (better)
+                        best = y, bi = r;
+                }
+                ev[o] = best;
+                ei[o] = (double)bi;
+            }
+            gl_tensor *idx;
+            gl_tensor *r = is_max ? gl_max(x, dim, false, &idx) : gl_min(x, dim, false, &idx);
+            assert_tensor_near(r, 1, &nout, ev, 0);
+            assert_tensor_near(idx, 1, &nout, ei, 0);
+            gl_release(r);
+            gl_release(idx);
+            r = is_max ? gl_max(x, dim, true, NULL) : gl_min(x, dim, true, NULL); /* values only */
+            int64_t kshape[2] = {dim == 0 ? 1 : rows, dim == 0 ? cols : 1};
+            assert_tensor_near(r, 2, kshape, ev, 0);
+            gl_release(r);
+            r = is_max ? gl_argmax(x, dim, false) : gl_argmin(x, dim, false);
+            assert_tensor_near(r, 1, &nout, ei, 0);
+            gl_release(r);
+            free(ev);
+            free(ei);
+        }
+        double best = v[0];
+        int64_t bi = 0;
+        for (int64_t i = 1; i < rows * cols; i++)
+            if ((isnan(v[i]) && !isnan(best)) || (is_max ? v[i] > best : v[i] < best))
+                best = v[i], bi = i;
+        gl_tensor *r = is_max ? gl_max(x, GL_ALL_DIMS, false, NULL) : gl_min(x, GL_ALL_DIMS, false, NULL);
+        assert_values(r, 0, SCALAR_SHAPE, best);
+        gl_release(r);
+        r = is_max ? gl_argmax(x, GL_ALL_DIMS, false) : gl_argmin(x, GL_ALL_DIMS, false);
+        assert_values(r, 0, SCALAR_SHAPE, (double)bi);
+        gl_release(r);
+    }
+    gl_release(x);
+}
+
+static void reduce_extremes_long_rows(void **state)
+{
+    (void)state;
+    int64_t shapes[][2] = {{5, 37}, {37, 5}, {3, 40}, {1, 131}, {19, 16}};
+    gl_dtype dts[] = {GL_FLOAT32, GL_FLOAT64, GL_INT64};
+    double v[2500];
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int64_t n = shapes[s][0] * shapes[s][1];
+        for (int k = 0; k < 3; k++) {
+            for (int i = 0; i < n; i++)
+                v[i] = level(i, 11); /* 11 levels: many ties */
+            check_extremes_2d(dts[k], shapes[s][0], shapes[s][1], v);
+            for (int i = 0; i < n; i++)
+                v[i] = level(i, 1009); /* mostly distinct */
+            check_extremes_2d(dts[k], shapes[s][0], shapes[s][1], v);
+        }
+        /* NaNs in the middle of blocks, in one row or column or not at all */
+        for (int i = 0; i < n; i++)
+            v[i] = level(i, 101) / 7;
+        v[n / 2] = NAN;
+        v[n / 3 + 1] = NAN;
+        check_extremes_2d(GL_FLOAT64, shapes[s][0], shapes[s][1], v);
+        check_extremes_2d(GL_FLOAT32, shapes[s][0], shapes[s][1], v);
+    }
+    gl_tensor *b = gl_zeros((int64_t[]){3, 40}, 2, GL_BOOL);
+    ((uint8_t *)gl_data_ptr(b))[57] = 1; /* row 1, column 17 */
+    gl_tensor *r = gl_argmax(b, 1, false);
+    assert_values(r, 0, SHAPE(3), 0, 17, 0);
+    gl_release(r);
+    r = gl_argmax(b, GL_ALL_DIMS, false);
+    assert_values(r, 0, SCALAR_SHAPE, 57);
+    gl_release(r);
+    gl_release(b);
+}
+
+/* Sums of a contiguous (3,9,11) tensor over each dim (4 rows per pass plus a
+ * tail, blocks of 8 plus a tail), against loops, in every dtype. */
+static void reduce_sum_blocked_paths(void **state)
+{
+    (void)state;
+    const int64_t shape[3] = {3, 9, 11};
+    double v[297];
+    gl_dtype dts[] = {GL_FLOAT32, GL_FLOAT64, GL_INT64, GL_BOOL};
+    for (int k = 0; k < 4; k++) {
+        for (int i = 0; i < 297; i++)
+            v[i] = dts[k] == GL_BOOL ? (double)((i * 7) % 3 == 0) : level(i, 101);
+        gl_tensor *x = test_tensor(dts[k], 3, shape, v, 297);
+        for (int d = 0; d < 3; d++) {
+            int64_t ks[3] = {3, 9, 11}, os[2];
+            ks[d] = 1;
+            for (int i = 0, j = 0; i < 3; i++)
+                if (i != d)
+                    os[j++] = shape[i];
+            double expect[297] = {0}, mean[297];
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 9; b++)
+                    for (int c = 0; c < 11; c++) {
+                        int idx[3] = {a, b, c};
+                        idx[d] = 0;
+                        expect[(idx[0] * ks[1] + idx[1]) * ks[2] + idx[2]] += v[(a * 9 + b) * 11 + c];
+                    }
+            for (int i = 0; i < 297; i++)
+                mean[i] = expect[i] / (double)shape[d];
+            gl_tensor *r = gl_sum(x, d, false);
+            assert_int_equal(gl_dtype_of(r), dts[k] == GL_BOOL ? GL_INT64 : dts[k]);
+            assert_tensor_near(r, 2, os, expect, 0);
+            gl_release(r);
+            if (gl_is_floating(dts[k])) {
+                r = gl_mean(x, d, true);
+                assert_tensor_near(r, 3, ks, mean, 1e-7);
+                gl_release(r);
+            }
+        }
+        gl_release(x);
+    }
+}
+
 /* ------------------------------------------------------------ gradients */
 
 typedef struct {
@@ -692,6 +828,8 @@ TEST_GROUP(reduce,
            cmocka_unit_test(reduce_max_min_values),
            cmocka_unit_test(reduce_max_min_nan),
            cmocka_unit_test(reduce_argmax_argmin),
+           cmocka_unit_test(reduce_extremes_long_rows),
+           cmocka_unit_test(reduce_sum_blocked_paths),
            cmocka_unit_test(reduce_gradcheck_each_dim),
            cmocka_unit_test(reduce_gradcheck_views_broadcast),
            cmocka_unit_test(reduce_grad_ties),
