@@ -72,6 +72,9 @@ void gl_release(gl_tensor *t);      /* NULL is allowed */
 /* Bytes held by live tensor storages in this process: what the Lua binding
  * reports to its garbage collector. */
 size_t gl_live_bytes(void);
+/* Freed buffers kept for reuse (at most 256 MiB), and giving them back. */
+size_t gl_pool_bytes(void);
+void gl_pool_trim(void);
 
 /* --------------------------------------------------------- introspection */
 

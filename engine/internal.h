@@ -175,6 +175,11 @@ const char *gl_tshape(const gl_tensor *t, char *buf);
 
 /* ------------------------------------------------------- tensor internals */
 
+/* Buffers for storages, reused by exact size (pool.c). gl_pool_alloc returns
+ * 64-byte aligned memory or NULL; gl_pool_free takes NULL. */
+void *gl_pool_alloc(size_t nbytes);
+void gl_pool_free(void *p, size_t nbytes);
+
 /* New contiguous tensor, uninitialised, shape already validated or not:
  * validates, fails on overflow / allocation failure. */
 gl_tensor *gl_new(const int64_t *shape, int ndim, gl_dtype dt);

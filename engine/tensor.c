@@ -40,12 +40,11 @@ gl_dtype gl_promote(gl_dtype a, gl_dtype b) { return a > b ? a : b; }
 static gl_storage *storage_new(size_t nbytes)
 {
     gl_storage *s = malloc(sizeof *s);
-    /* calloc-free on purpose: gl_empty is uninitialised like torch.empty;
-     * one extra byte keeps malloc(0) from returning NULL for empty tensors. */
-    void *data = malloc(nbytes ? nbytes : 1);
+    /* uninitialised on purpose: gl_empty is like torch.empty */
+    void *data = gl_pool_alloc(nbytes);
     if (!s || !data) {
         free(s);
-        free(data);
+        gl_pool_free(data, nbytes);
         gl_set_error("out of memory: cannot allocate %zu bytes", nbytes);
         return NULL;
     }
@@ -62,7 +61,7 @@ static void storage_release(gl_storage *s)
     if (!s || --s->refcount > 0)
         return;
     live_bytes -= s->nbytes;
-    free(s->data);
+    gl_pool_free(s->data, s->nbytes);
     free(s);
 }
 

@@ -1,0 +1,89 @@
+/* pool.c — reuse of tensor buffers. A training loop makes and drops the same
+ * sizes every step; asking malloc for each one costs a fresh mmap and a page
+ * fault per 4 KiB for every large tensor. Freed buffers wait here, keyed by
+ * their exact size, and the next request of that size takes one back.
+ *
+ * Bounded: at most POOL_MAX_BYTES wait in total (the rest go back to
+ * malloc), and at most POOL_SIZES distinct sizes are tracked (a size that
+ * finds no slot is simply freed). Not thread-safe: the engine is used from
+ * one thread, as the Lua state that drives it. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+#define POOL_SIZES 64
+#define POOL_DEPTH 16
+#define POOL_MAX_BYTES ((size_t)256 << 20)
+
+typedef struct {
+    size_t nbytes;  /* 0: free slot */
+    int count;
+    void *buffers[POOL_DEPTH];
+} pool_class;
+
+static pool_class classes[POOL_SIZES];
+static size_t pooled_bytes;
+static unsigned next_victim;
+
+static pool_class *find_class(size_t nbytes, bool create)
+{
+    pool_class *empty = NULL;
+    for (int i = 0; i < POOL_SIZES; i++) {
+        if (classes[i].nbytes == nbytes)
+            return &classes[i];
+        if (!empty && classes[i].count == 0)
+            empty = &classes[i];
+    }
+    if (!create)
+        return NULL;
+    if (!empty) /* every slot holds buffers: evict one class, round robin */
+    {
+        pool_class *c = &classes[next_victim++ % POOL_SIZES];
+        while (c->count > 0) {
+            free(c->buffers[--c->count]);
+            pooled_bytes -= c->nbytes;
+        }
+        empty = c;
+    }
+    empty->nbytes = nbytes;
+    return empty;
+}
+
+void *gl_pool_alloc(size_t nbytes)
+{
+    pool_class *c = find_class(nbytes, false);
+    if (c && c->count > 0) {
+        pooled_bytes -= nbytes;
+        return c->buffers[--c->count];
+    }
+    /* 64-byte alignment: whole cache lines, and aligned vector loads */
+    size_t rounded = (nbytes + 63) & ~(size_t)63;
+    return aligned_alloc(64, rounded ? rounded : 64);
+}
+
+void gl_pool_free(void *p, size_t nbytes)
+{
+    if (!p)
+        return;
+    if (nbytes <= POOL_MAX_BYTES / 4 && pooled_bytes + nbytes <= POOL_MAX_BYTES) {
+        pool_class *c = find_class(nbytes, true);
+        if (c->count < POOL_DEPTH) {
+            c->buffers[c->count++] = p;
+            pooled_bytes += nbytes;
+            return;
+        }
+    }
+    free(p);
+}
+
+void gl_pool_trim(void)
+{
+    for (int i = 0; i < POOL_SIZES; i++) {
+        while (classes[i].count > 0)
+            free(classes[i].buffers[--classes[i].count]);
+        classes[i].nbytes = 0;
+    }
+    pooled_bytes = 0;
+}
+
+size_t gl_pool_bytes(void) { return pooled_bytes; }
