@@ -118,10 +118,31 @@ DEFINE_LOOP(uint64_t)
 DEFINE_BLAS(float, cblas_sgemm, cblas_sgemv)
 DEFINE_BLAS(double, cblas_dgemm, cblas_dgemv)
 
+/* OpenBLAS's threads pay only on big products: on a small one, waking and
+ * syncing them costs more than the multiply (a 10000x32 · 32x32 product is
+ * 4x slower CPU-wise on 2 threads, which then spin). So: one thread below
+ * BLAS_THREAD_WORK multiply-adds, else as many as OpenBLAS started with
+ * (OPENBLAS_NUM_THREADS caps it, as usual). */
+#define BLAS_THREAD_WORK ((int64_t)1 << 24)
+
+static void set_blas_threads(int64_t M, int64_t N, int64_t K)
+{
+    static int max_threads = 0, current = 0;
+    if (max_threads == 0)
+        current = max_threads = openblas_get_num_threads();
+    int want = M * N * K >= BLAS_THREAD_WORK ? max_threads : 1;
+    if (want != current) {
+        openblas_set_num_threads(want);
+        current = want;
+    }
+}
+
 /* One (M,K)·(K,N) product into contiguous C; A and B point at their matrices' first elements. */
 static void mm_one(gl_dtype dt, bool blas, const void *A, const mat *a, const void *B,
                    const mat *b, void *C, int64_t M, int64_t N, int64_t K)
 {
+    if (blas)
+        set_blas_threads(M, N, K);
     switch (dt) {
     case GL_FLOAT32:
         (blas ? blas_float : loop_float)(A, a, B, b, C, M, N, K);
