@@ -199,6 +199,10 @@ void gl_bump_version(gl_tensor *t);
  * strides) as double: slow, for printing and tests. */
 int64_t gl_elem_offset(const gl_tensor *t, int64_t linear);
 
+/* t itself when it already has dtype dt, else a contiguous copy cast to dt,
+ * owned by *tmp (no graph: for forward kernels). NULL on allocation failure. */
+const gl_tensor *gl_as_dtype(const gl_tensor *t, gl_dtype dt, gl_tensor **tmp);
+
 /* Copy src into contiguous dst of the same numel (any strides, converting dtype). */
 void gl_copy_strided(gl_tensor *dst, const gl_tensor *src);
 

@@ -162,19 +162,6 @@ CMP_KERNELS(ge, x >= y)
 
 /* ------------------------------------------------------------- the driver */
 
-/* t itself when it already has dtype dt, else a contiguous copy cast to dt
- * (no graph: forwards never record one). *tmp owns the copy. */
-static const gl_tensor *as_dtype(const gl_tensor *t, gl_dtype dt, gl_tensor **tmp)
-{
-    *tmp = NULL;
-    if (t->dtype == dt)
-        return t;
-    *tmp = gl_new(t->shape, t->ndim, dt);
-    if (*tmp)
-        gl_copy_strided(*tmp, t);
-    return *tmp;
-}
-
 typedef struct {
     bin_kernel k;
     char *o;
@@ -202,7 +189,7 @@ static gl_tensor *binary_run(const char *op, const bin_kernel *kernels, gl_dtype
         return NULL;
     assert(kernels[ct] != NULL);
     gl_tensor *ta, *tb, *out = NULL;
-    const gl_tensor *ca = as_dtype(a, ct, &ta), *cb = as_dtype(b, ct, &tb);
+    const gl_tensor *ca = gl_as_dtype(a, ct, &ta), *cb = gl_as_dtype(b, ct, &tb);
     if (ca && cb && (out = gl_new(shape, nd, odt))) {
         gl_contiguous_strides(shape, nd, st[0]);
         gl_broadcast_strides(ca, nd, shape, st[1]);
@@ -492,8 +479,8 @@ static gl_tensor *where_forward(gl_tensor *const in[], const gl_op_args *args)
 {
     gl_dtype dt = gl_promote(in[1]->dtype, in[2]->dtype);
     gl_tensor *tc, *ta, *tb, *out = NULL;
-    const gl_tensor *c = as_dtype(in[0], GL_BOOL, &tc), *a = as_dtype(in[1], dt, &ta),
-                    *b = as_dtype(in[2], dt, &tb);
+    const gl_tensor *c = gl_as_dtype(in[0], GL_BOOL, &tc), *a = gl_as_dtype(in[1], dt, &ta),
+                    *b = gl_as_dtype(in[2], dt, &tb);
     if (c && a && b && (out = gl_new(args->shape, args->ndim, dt))) {
         move_ctx m = {.kind = MOVE_COPY, .s = gl_data_ptr(b)};
         move_run(&m, out, b, NULL);
@@ -550,7 +537,7 @@ static gl_tensor *masked_fill_forward(gl_tensor *const in[], const gl_op_args *a
 {
     const gl_tensor *t = in[0];
     gl_tensor *tm, *out = NULL;
-    const gl_tensor *mask = as_dtype(in[1], GL_BOOL, &tm);
+    const gl_tensor *mask = gl_as_dtype(in[1], GL_BOOL, &tm);
     if (mask && (out = gl_new(t->shape, t->ndim, t->dtype))) {
         move_ctx m = {.kind = MOVE_COPY, .s = gl_data_ptr(t)};
         move_run(&m, out, t, NULL);

@@ -97,19 +97,6 @@ typedef struct {
 
 /* ------------------------------------------------------------- the driver */
 
-/* t itself when it already has dtype dt, else a contiguous copy cast to dt
- * (no graph). *tmp owns the copy. */
-static const gl_tensor *as_dtype(const gl_tensor *t, gl_dtype dt, gl_tensor **tmp)
-{
-    *tmp = NULL;
-    if (t->dtype == dt)
-        return t;
-    *tmp = gl_new(t->shape, t->ndim, dt);
-    if (*tmp)
-        gl_copy_strided(*tmp, t);
-    return *tmp;
-}
-
 /* The dtype an op computes x's dtype in: its own if the op has a kernel
  * for it, int64 for bool when it has an int64 kernel, else float32. */
 static gl_dtype compute_dtype(const unary_def *d, gl_dtype dt)
@@ -166,7 +153,7 @@ static gl_tensor *unary_forward(const unary_def *d, const gl_tensor *x)
 {
     gl_dtype dt = compute_dtype(d, x->dtype);
     gl_tensor *tmp, *out = NULL;
-    const gl_tensor *cx = as_dtype(x, dt, &tmp);
+    const gl_tensor *cx = gl_as_dtype(x, dt, &tmp);
     if (cx)
         out = unary_run(&(un_ctx){.fk = d->fwd[dt]}, dt, cx, NULL);
     gl_release(tmp);
@@ -182,7 +169,7 @@ static gl_tensor *unary_grad(const unary_def *d, const gl_tensor *gout, const gl
     if (!gl_is_floating(dt))
         dt = GL_FLOAT32;
     gl_tensor *tg, *ts, *out = NULL;
-    const gl_tensor *g = as_dtype(gout, dt, &tg), *s = as_dtype(saved, dt, &ts);
+    const gl_tensor *g = gl_as_dtype(gout, dt, &tg), *s = gl_as_dtype(saved, dt, &ts);
     if (g && s)
         out = unary_run(&(un_ctx){.gk = d->bwd[dt], .c = c}, dt, g, s);
     gl_release(tg);

@@ -381,6 +381,17 @@ gl_tensor *gl_eye(int64_t n, int64_t m, gl_dtype dt)
 
 /* ---------------------------------------------------------------- copies */
 
+const gl_tensor *gl_as_dtype(const gl_tensor *t, gl_dtype dt, gl_tensor **tmp)
+{
+    *tmp = NULL;
+    if (t->dtype == dt)
+        return t;
+    *tmp = gl_new(t->shape, t->ndim, dt);
+    if (*tmp)
+        gl_copy_strided(*tmp, t);
+    return *tmp;
+}
+
 void gl_copy_strided(gl_tensor *dst, const gl_tensor *src)
 {
     int64_t n = gl_numel(src);

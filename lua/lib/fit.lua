@@ -92,6 +92,39 @@ local function gather(t, order, i, j)
   return gl.cat(parts, 1)
 end
 
+-- ------------------------------------------------------------------- plot
+
+-- With plot = true, a model of two inputs and one output also shows its
+-- surface over the range of x's two columns (gl.viz.surface puts off calls
+-- that come faster than the window redraws, so drawing every epoch is
+-- cheap). Returns a function that draws, or nil. If the model's output does
+-- not make a surface after all, a warning says why and the loss plot goes on.
+local function surface_drawer(viz, model, x, y)
+  if not viz.surface or #x.shape ~= 2 or x.shape[2] ~= 2 or x.shape[1] < 1
+      or not is_tensor(y) or y:numel() ~= x.shape[1] then
+    return nil
+  end
+  local lims = {}
+  for c = 1, 2 do
+    local col = x[{ {}, c }]
+    local lo, hi = col:min():item(), col:max():item()
+    if not (lo > -math.huge and hi < math.huge) then return nil end  -- NaN or Inf in x
+    if lo == hi then lo, hi = lo - 1, hi + 1 end
+    lims[c] = { lo, hi }
+  end
+  local opts = { title = "model surface", model = function(p) return model(p) end,
+                 xlim = lims[1], ylim = lims[2] }
+  return function()
+    if not opts then return end
+    local ok, err = pcall(viz.surface, opts)
+    if not ok then
+      if util.is_interrupt(err) then error(err, 0) end
+      opts = nil
+      io.stderr:write("warning: ", FNAME, "{plot = true}: no surface: ", tostring(err), "\n")
+    end
+  end
+end
+
 -- ------------------------------------------------------------------- fit
 
 function M.fit(a)
@@ -162,9 +195,11 @@ function M.fit(a)
 
   local quiet = a.quiet and true or false
   local plot = a.plot
+  local surface   -- draws the model's surface (plot = true, two inputs, one output)
   if plot == true then
     local viz = gl.viz
     plot = viz and viz.loss and viz.loss{ title = "training loss", log = true } or nil
+    surface = viz and surface_drawer(viz, model, x, y)
   elseif type(plot) ~= "table" and type(plot) ~= "userdata" then
     plot = nil
   end
@@ -228,6 +263,7 @@ function M.fit(a)
       end
       history[e] = v
       if plot then plot:add(series, e, v) end
+      if surface then surface() end
       bar:update(e, v)
       if a.on_epoch and a.on_epoch(e, v) == false then
         reason = "stopped"
