@@ -8,17 +8,18 @@ int gl_broadcast_shapes(const char *op, const int64_t *a, int na, const int64_t 
                         int64_t *out, int *nout)
 {
     int n = na > nb ? na : nb;
-    for (int i = 0; i < n; i++) {
-        /* align from the right: dim i of out is dim i-(n-na) of a */
+    /* right to left, as shapes align: the first clash named is the innermost,
+     * by a negative dim, which means the same to 0- and 1-based callers */
+    for (int i = n - 1; i >= 0; i--) {
         int ia = i - (n - na), ib = i - (n - nb);
         int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
         if (sa != sb && sa != 1 && sb != 1) {
             char ba[GL_SHAPE_BUF], bb[GL_SHAPE_BUF];
-            return gl_fail_status("%s: shapes %s and %s cannot be broadcast: size %lld of dim %d "
-                                  "and size %lld of dim %d differ and neither is 1",
+            return gl_fail_status("%s: shapes %s and %s cannot be broadcast: sizes %lld and %lld "
+                                  "differ in dim %d and neither is 1",
                                   op, gl_shape_str(a, na, ba, sizeof ba),
-                                  gl_shape_str(b, nb, bb, sizeof bb), (long long)sa, ia,
-                                  (long long)sb, ib);
+                                  gl_shape_str(b, nb, bb, sizeof bb), (long long)sa, (long long)sb,
+                                  i - n);
         }
         out[i] = sa == 1 ? sb : sa;
     }

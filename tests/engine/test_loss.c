@@ -179,8 +179,8 @@ static void test_mse_errors(void **state)
     (void)state;
     gl_tensor *a = gl_zeros(DIMS(3), GL_FLOAT32), *b = gl_zeros(DIMS(4), GL_FLOAT32);
     assert_null(gl_mse_loss(a, b, GL_REDUCTION_MEAN));
-    assert_error("mse_loss: shapes (3) and (4) cannot be broadcast: size 3 of dim 0 and size 4 "
-                 "of dim 0 differ and neither is 1");
+    assert_error("mse_loss: shapes (3) and (4) cannot be broadcast: sizes 3 and 4 differ in "
+                 "dim -1 and neither is 1");
     gl_tensor *i = gl_zeros(DIMS(3), GL_INT64), *j = gl_zeros(DIMS(3), GL_BOOL);
     assert_null(gl_mse_loss(i, j, GL_REDUCTION_SUM));
     assert_error("mse_loss: input (3) of int64 and target (3) of bool: expected floating tensors "

@@ -19,7 +19,7 @@ describe("allclose", function()
     assert.is_false(gl.allclose(gl.tensor{0 / 0}, gl.tensor{0 / 0}))
     assert.is_true(gl.allclose(gl.tensor{0 / 0}, gl.tensor{0 / 0}, {equal_nan = true}))
     assert.is_true(gl.allclose(gl.tensor{math.huge}, gl.tensor{math.huge}))
-    assert.are.equal("allclose: shapes (2) and (3) cannot be broadcast: size 2 of dim 0 and size 3 of dim 0 differ and neither is 1",
+    assert.are.equal("allclose: shapes (2) and (3) cannot be broadcast: sizes 2 and 3 differ in dim -1 and neither is 1",
       err(gl.allclose, gl.ones(2), gl.ones(3)))
   end)
 end)

@@ -422,7 +422,7 @@ describe("operators", function()
   end)
 
   it("report engine errors with their text", function()
-    assert.are.equal("add: shapes (2,3) and (3,2) cannot be broadcast: size 2 of dim 0 and size 3 of dim 0 differ and neither is 1",
+    assert.are.equal("add: shapes (2,3) and (3,2) cannot be broadcast: sizes 3 and 2 differ in dim -1 and neither is 1",
       err(function() return gl.ones(2, 3) + gl.ones(3, 2) end))
     assert.are.equal("matmul: (128,1000) x (26,1000): inner dimensions 1000 and 26 differ",
       err(gl.matmul, gl.zeros(128, 1000), gl.zeros(26, 1000)))
