@@ -432,6 +432,15 @@ void lgl_open_tensor(lua_State *L, const lgl_tables *tb)
     lua_setfield(L, -2, "__index");
     lua_pushvalue(L, tb->methods); /* the REPL's completer lists x:<TAB> from here */
     lua_setfield(L, -2, "__methods");
+    /* ... and x.<TAB> from here: the names push_field answers */
+    static const char *const fields[] = {"shape", "dtype", "grad", "requires_grad", "is_leaf",
+                                         "grad_fn", "ndim", "T"};
+    lua_createtable(L, (int)(sizeof fields / sizeof fields[0]), 0);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        lua_pushstring(L, fields[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "__fields");
     lua_pop(L, 1);
     lgl_register(L, tb, reading);
     lgl_register(L, tb, module_fns);
