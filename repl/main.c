@@ -186,6 +186,9 @@ int main(int argc, char **argv)
             return finish(L, EXIT_FAILURE);
     }
     if (interactive || (script == 0 && !any_e)) {
+        if (tty && script == 0 && !any_e)
+            printf("gradlab %s (%s) · :help for help · :lessons for the lessons · Ctrl-D quits\n",
+                   GRADLAB_VERSION, LUA_RELEASE);
         if (tty)
             repl_run(L);
         else if (interactive && repl_run_script(L, NULL) != LUA_OK)
