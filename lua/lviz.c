@@ -149,19 +149,21 @@ static int opt_lim(lua_State *L, int opts, const char *key, const char *fname, d
     return 1;
 }
 
-/* An optional string field, or def. The string stays valid while the
- * options table holds it. */
+/* Pushes an optional string field (a number is converted), or def when it
+ * is absent or empty, and returns it: it stays valid while on the stack. */
 static const char *opt_string(lua_State *L, int opts, const char *key, const char *fname,
                               const char *def)
 {
     int t = lua_getfield(L, opts, key);
-    const char *s = def;
-    if (t == LUA_TSTRING || t == LUA_TNUMBER)
-        s = lua_tostring(L, -1);
-    else if (t != LUA_TNIL)
+    if (t != LUA_TNIL && t != LUA_TSTRING && t != LUA_TNUMBER)
         luaL_error(L, "%s: %s must be a string, got %s", fname, key, luaL_typename(L, -1));
-    lua_pop(L, 1);
-    return s;
+    if (t == LUA_TNUMBER)
+        lua_tostring(L, -1); /* converts the stack slot: now a string */
+    if (t == LUA_TNIL || lua_rawlen(L, -1) == 0) {
+        lua_pop(L, 1);
+        lua_pushstring(L, def);
+    }
+    return lua_tostring(L, -1);
 }
 
 /* Errors on keys of the options table that are not in known (NULL-ended). */
@@ -338,20 +340,24 @@ static void push_grid(lua_State *L, const surf *s)
     }
 }
 
-/* The n*n values of the source at idx (a callable or a tensor) into out.
- * what: "target" or "model". Raises a Lua error on a wrong result. */
-static void eval_source(lua_State *L, int idx, const surf *s, const char *what, double *out)
+/* Fills s's target (which = 0) or model (1) buffer with the n*n values of
+ * the source at idx (a callable or a tensor). Raises a Lua error on a
+ * wrong result. The buffer and n are read after the call: a function that
+ * draws into this very pane (with another grid) cannot make us write into
+ * freed memory. */
+static void eval_source(lua_State *L, int idx, surf *s, int which)
 {
-    int64_t m = (int64_t)s->n * s->n;
+    const char *what = which ? "model" : "target";
     char shape[64];
     idx = lua_absindex(L, idx);
     gl_tensor *t = lgl_test(L, idx);
     if (t) {
+        int64_t m = (int64_t)s->n * s->n;
         if (gl_numel(t) != m)
             luaL_error(L, "viz.surface: %s is a %s tensor; expected %dx%d = %I values (n = %d)", what,
                        gl_shape_str(gl_shape(t), gl_ndim(t), shape, sizeof shape), s->n, s->n,
                        (lua_Integer)m, s->n);
-        gl_copy_to_doubles(t, out);
+        gl_copy_to_doubles(t, which ? s->model : s->target);
         return;
     }
     lua_pushvalue(L, idx);
@@ -361,6 +367,7 @@ static void eval_source(lua_State *L, int idx, const surf *s, const char *what, 
     gl_set_grad_enabled(prev);
     if (status != LUA_OK)
         lua_error(L); /* the function's own error, as it was */
+    int64_t m = (int64_t)s->n * s->n;
     t = lgl_test(L, -1);
     if (!t)
         luaL_error(L, "viz.surface: %s returned %s; expected a tensor of %I values (one per grid point)",
@@ -368,7 +375,7 @@ static void eval_source(lua_State *L, int idx, const surf *s, const char *what, 
     if (gl_numel(t) != m)
         luaL_error(L, "viz.surface: %s returned a %s tensor; expected %I values (one per grid point)", what,
                    gl_shape_str(gl_shape(t), gl_ndim(t), shape, sizeof shape), (lua_Integer)m);
-    gl_copy_to_doubles(t, out);
+    gl_copy_to_doubles(t, which ? s->model : s->target);
     lua_pop(L, 1);
 }
 
@@ -393,7 +400,7 @@ static void surf_eval(lua_State *L, int sidx, surf *s, const char *title, int ti
         lua_pop(L, 1);
         if (!cached) {
             s->has_target = 0;
-            eval_source(L, tidx, s, "target", s->target);
+            eval_source(L, tidx, s, 0);
             s->has_target = 1;
             lua_pushvalue(L, tidx); /* a tensor too: a function given later is not cached */
             lua_setfield(L, uv, UV_TARGET_FN);
@@ -401,7 +408,7 @@ static void surf_eval(lua_State *L, int sidx, surf *s, const char *title, int ti
     }
     if (!lua_isnil(L, midx)) {
         s->has_model = 0;
-        eval_source(L, midx, s, "model", s->model);
+        eval_source(L, midx, s, 1);
         s->has_model = 1;
     }
     lua_pop(L, 1); /* uv */
@@ -503,10 +510,9 @@ static int v_surface(lua_State *L)
     check_opts(L, F);
     lua_settop(L, 1);
     check_keys(L, 1, F, surface_keys);
-    const char *title = opt_string(L, 1, "title", F, "surface");
-    lua_getfield(L, 1, "target");                     /* 2 */
-    lua_getfield(L, 1, "model");                      /* 3 */
-    title = lua_pushstring(L, *title ? title : "surface"); /* 4: kept while Lua code runs */
+    lua_getfield(L, 1, "target");                                  /* 2 */
+    lua_getfield(L, 1, "model");                                   /* 3 */
+    const char *title = opt_string(L, 1, "title", F, "surface");   /* 4 */
     int has_fn = 0, square = 0;
     for (int i = 2; i <= 3; i++) {
         const char *what = i == 2 ? "target" : "model";
@@ -596,13 +602,13 @@ static int v_loss(lua_State *L)
     check_opts(L, F);
     lua_settop(L, 1);
     check_keys(L, 1, F, loss_keys);
-    const char *title = opt_string(L, 1, "title", F, "loss");
+    const char *title = opt_string(L, 1, "title", F, "loss"); /* 2 */
     lua_getfield(L, 1, "log");
     int log = lua_toboolean(L, -1);
     lua_pop(L, 1);
     plot_box *b = lua_newuserdatauv(L, sizeof *b, 1); /* owned before glv makes the plot */
     b->p = NULL;
-    snprintf(b->title, sizeof b->title, "%s", *title ? title : "loss");
+    snprintf(b->title, sizeof b->title, "%s", title);
     luaL_setmetatable(L, PLOT_TYPE);
     lua_newtable(L); /* series already warned about */
     lua_setiuservalue(L, -2, 1);
@@ -682,18 +688,18 @@ static int v_heatmap(lua_State *L)
     check_opts(L, F);
     lua_settop(L, 1);
     check_keys(L, 1, F, heatmap_keys);
-    const char *title = opt_string(L, 1, "title", F, "heat map");
+    const char *title = opt_string(L, 1, "title", F, "heat map"); /* 2 */
     double xlim[2], ylim[2];
     int hx = opt_lim(L, 1, "xlim", F, xlim, NULL);
     int hy = opt_lim(L, 1, "ylim", F, ylim, NULL);
     if (hx != hy)
         luaL_error(L, "%s: give both xlim and ylim (the extent) or neither (a matrix view)", F);
-    int vt = lua_getfield(L, 1, "values"); /* 2 */
+    int vt = lua_getfield(L, 1, "values"); /* 3 */
     if (vt == LUA_TNIL)
         luaL_error(L, "%s: values (a 2-D tensor) required", F);
-    if (vt != LUA_TTABLE && !lgl_test(L, 2))
-        luaL_error(L, "%s: values must be a 2-D tensor, got %s", F, luaL_typename(L, 2));
-    gl_tensor *t = lgl_totensor(L, 2, GL_FLOAT64);
+    if (vt != LUA_TTABLE && !lgl_test(L, 3))
+        luaL_error(L, "%s: values must be a 2-D tensor, got %s", F, luaL_typename(L, 3));
+    gl_tensor *t = lgl_totensor(L, 3, GL_FLOAT64);
     char shape[64];
     if (gl_ndim(t) != 2)
         luaL_error(L, "%s: values must be a 2-D tensor, got a %s tensor", F,

@@ -389,9 +389,11 @@ void glv_touch(void)
     W.dirty = true;
     if (!W.open || !W.win)
         return; /* offscreen: drawn when saved */
-    /* Rate limit, and keep drawing under a quarter of the loop's time even
-     * when a frame is slow (a big window, a fine mesh). */
-    Uint32 gap = W.frame_cost * 3 > MIN_FRAME_MS ? W.frame_cost * 3 : MIN_FRAME_MS;
+    /* Rate limit, and keep drawing under ~5% of a training loop's time even
+     * when a frame is slow (a big window, a fine mesh, a software X server):
+     * the live plot may lag by a few frames; the loop must not. Waiting at
+     * the prompt (glv_pump) redraws at full rate. */
+    Uint32 gap = W.frame_cost * 20 > MIN_FRAME_MS ? W.frame_cost * 20 : MIN_FRAME_MS;
     if (!SDL_TICKS_PASSED(SDL_GetTicks(), W.last_frame + gap))
         return;
     handle_events();
