@@ -106,8 +106,7 @@ local function pad(s, w)
 end
 
 local function term_width()
-  local cols = tonumber(os.getenv("COLUMNS") or "")
-  return cols or 100
+  return tonumber(os.getenv("COLUMNS") or "") or (gl._term_width and gl._term_width()) or 100
 end
 
 local color = not os.getenv("NO_COLOR") and gl and gl._isatty and gl._isatty(1)
