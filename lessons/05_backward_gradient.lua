@@ -215,5 +215,5 @@ never read a tensor you did not fill.]],
 - y = a * a; y:backward(gl.tensor{1}); print(a.grad) — then run it again and
   watch it accumulate.
 - x = gl.tensor({{1, 2}, {3, 4}}, {requires_grad = true}); (x:matmul(x)):backward(gl.ones(2, 2))
-- :help gl.backward]],
+- :help gl.Tensor.backward]],
 }
