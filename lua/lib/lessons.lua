@@ -116,9 +116,11 @@ local function style(code, s) return color and ("\27[" .. code .. "m" .. s .. "\
 -- enough, else one after the other.
 local function show_code(original, lua)
   local width = term_width()
-  if original and width >= 120 then
-    local col = math.floor((width - 3) / 2)
-    local a, b = lines_of(dedent(original.code)), lines_of(dedent(lua))
+  local col = math.floor((width - 3) / 2)
+  local a, b = original and lines_of(dedent(original.code)), lines_of(dedent(lua))
+  local fits = true -- the Lua, which is what runs, is never cut: too wide, one after the other
+  for _, line in ipairs(b) do fits = fits and utf8len(line) <= col end
+  if original and width >= 120 and fits then
     print(style("1", pad(original.lang .. " (original)", col)) .. " │ " .. style("1", "gradlab Lua"))
     print(string.rep("─", col) .. "─┼─" .. string.rep("─", col))
     for i = 1, math.max(#a, #b) do
