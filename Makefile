@@ -1,4 +1,5 @@
 # gradlab — make | make test | make asan | make bench | make run | make install PREFIX=… | make clean
+#           make stress | make valgrind | make reliability (both)
 #
 # Every library comes from Debian and is found with pkg-config. `make run` and
 # `make test` first run tools/deps.sh, which installs missing packages as root
@@ -27,8 +28,11 @@ LIBS_LUA := $(shell pkg-config --libs $(PKGS_LUA) 2>/dev/null)
 LIBS_READLINE := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
 
 CFLAGS ?= $(OPT) -g
-# -fno-math-errno: nothing reads errno, and without it gcc won't vectorize sqrt loops
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -fno-math-errno $(SANFLAGS) -Iengine -Ilua -Iviz $(PKG_CFLAGS)
+# -fno-math-errno: nothing reads errno, and without it gcc won't vectorize sqrt loops;
+# -fno-trapping-math: nothing reads FP exception flags, and without it gcc won't
+# turn per-element selects (ReLU's backward) into vector blends. IEEE results
+# (NaN, inf, rounding) are unchanged.
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -fno-math-errno -fno-trapping-math $(SANFLAGS) -Iengine -Ilua -Iviz $(PKG_CFLAGS)
 LDFLAGS += $(SANFLAGS)
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
@@ -92,6 +96,37 @@ test: test-deps all $(ENGINE_TESTS)
 
 asan:
 	$(MAKE) SANITIZE=1 test
+
+# Reliability: 100 Ctrl-C's into a running gl.nn.fit at the REPL (make test
+# runs 10), and every lesson under valgrind memcheck (slow: see the script).
+.PHONY: stress valgrind reliability
+stress: all
+	/usr/bin/python3 tests/repl/test_interrupts.py --count $${INTERRUPTS:-100} $(PROG)
+valgrind: all
+	@BUILD=$(BUILD) sh tools/valgrind_lessons.sh
+reliability: stress valgrind
+
+# fuzz-lib: libFuzzer targets for the engine's readers of untrusted bytes
+# (tests/fuzz/fuzz_{npy,csv,literal}.c), compiled with clang straight from the
+# engine's sources into $(BUILD)/fuzz/, each run FUZZ_TIME seconds from the
+# seeds in tests/fuzz/corpus/ (tests/fuzz/run_lib.sh prints the executions).
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_LIB_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,npy csv literal)
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -DGL_NO_POOL -Wall -Wextra -Iengine \
+    $(shell pkg-config --cflags $(PKGS_ENGINE) 2>/dev/null)
+
+$(FUZZ_LIB_BINS): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(ENGINE_SRC) $(wildcard engine/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(ENGINE_SRC) $(LIBS_ENGINE)
+
+.PHONY: fuzz-lib fuzz-lib-deps
+fuzz-lib-deps:
+	@sh tools/deps.sh fuzz
+fuzz-lib: fuzz-lib-deps
+	@$(MAKE) --no-print-directory $(FUZZ_LIB_BINS)
+	@BUILD=$(BUILD) FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run_lib.sh
 
 bench: all
 	@BUILD=$(BUILD) sh bench/run.sh

@@ -276,6 +276,31 @@ int gl_adam_step(gl_tensor *p, const gl_tensor *grad, gl_tensor *exp_avg, gl_ten
                  int64_t step, double lr, double beta1, double beta2, double eps,
                  double weight_decay);
 
+/* ----------------------------------------------------- anomaly detection */
+
+/* Off by default (process-wide). When on, the first NaN or Inf is an error:
+ * - in forward, an op whose floating result holds nan/inf while none of its
+ *   inputs did fails: "anomaly: log produced nan in forward at fit.lua:12
+ *   (input (3) had no nan/inf)". An op that merely passes on nan/inf its
+ *   inputs already had is not flagged (the op that made them was).
+ * - in backward, the first gradient with nan/inf that an op's backward
+ *   returns (inputs counted from 1) stops the sweep: "anomaly: the backward
+ *   of 'div' (created at model.lua:7) produced inf for input 2"; leaf grads
+ *   reached before then keep what they got, as in PyTorch.
+ * Nodes record the site string of the hook below only while the mode is on.
+ * Returns the previous setting. */
+bool gl_set_detect_anomaly(bool enabled);
+bool gl_is_anomaly_enabled(void);
+/* Writes where the op being recorded was called from ("fit.lua:12") into
+ * buf[n] and returns true, or returns false when it can't tell. Called only
+ * in anomaly mode, from inside engine calls: it must not fail or longjmp. */
+typedef bool (*gl_site_hook)(void *ud, char *buf, size_t n);
+void gl_set_site_hook(gl_site_hook hook, void *ud); /* NULL: no sites */
+/* Which non-finite values t holds: GL_NONFINITE_* bits, 0 when none (and
+ * always for int64 and bool tensors). One pass over t. */
+enum { GL_NONFINITE_NAN = 1, GL_NONFINITE_INF = 2, GL_NONFINITE_NEGINF = 4 };
+int gl_nonfinite(const gl_tensor *t);
+
 /* ----------------------------------------------------- broadcast warnings */
 
 /* Called by every broadcasting op whose result has more elements than each
@@ -303,5 +328,76 @@ gl_print_options gl_get_print_options(void);
  * ", requires_grad=True" / ", grad_fn=<MulBackward>" as torch shows them.
  * Returns a malloc'd string (free it), NULL on allocation failure. */
 char *gl_format(const gl_tensor *t);
+
+/* ------------------------------------------------------ files and text */
+/* Readers of untrusted bytes (each is fuzzed: tests/fuzz/): they read only
+ * buf[0..len), need no terminating NUL, and on bad input return NULL with
+ * gl_error() set, never crash, abort or leak. `name` labels the messages
+ * (a path, usually; NULL gives "<memory>"), which read "NAME: problem"; a
+ * caller adds its own prefix ("load_npy: ..."). */
+
+/* A whole .npy file in memory (NumPy format 1.0 to 3.0) as a new
+ * contiguous tensor: '<f4' float32, '<f8' float64, '<i8' int64, '|b1' bool,
+ * and '<i4' widened to int64; a fortran_order array comes back in C order.
+ * Bytes after the data are ignored. Errors, after "NAME: ":
+ *   "not a .npy file (bad magic)"            "unsupported .npy version 9.0"
+ *   "truncated header"                       "header of N bytes is too long"
+ *   "bad header (no descr, fortran_order or shape): ..."
+ *   "unsupported dtype '>f4' (supported: <f4 <f8 <i8 <i4 |b1)"
+ *   "bad shape in header ...: ..."           "shape (...) in header is too large"
+ *   "truncated data: shape (2,3) needs 24 bytes, the file has 12"
+ * The data's size is checked against len before anything is allocated. */
+gl_tensor *gl_npy_parse(const void *buf, size_t len, const char *name);
+/* t (any strides) as the bytes of a .npy file, format 1.0, C order,
+ * little-endian, the header padded to 64 bytes as numpy.save writes it.
+ * Returns a malloc'd buffer (free it) of *len bytes, NULL on error. */
+void *gl_npy_encode(const gl_tensor *t, size_t *len);
+/* The same bytes written to path; -1 with "PATH: <strerror>" or
+ * "PATH: write failed: <strerror>" on error (a failed write may leave a
+ * partial file). */
+int gl_npy_write(const gl_tensor *t, const char *path);
+
+/* Whether a CSV text's first line names the columns. */
+typedef enum {
+    GL_CSV_HEADER_GUESS,   /* yes when one of its fields is not a number */
+    GL_CSV_HEADER_NONE,    /* no: the first line is data */
+    GL_CSV_HEADER_PRESENT, /* yes, whatever it holds */
+} gl_csv_header;
+
+/* CSV text of numbers as a new (rows, columns) tensor of dtype dt. Fields
+ * are split at sep (',' usually; not '"', '\r', '\n' or NUL), spaces and
+ * tabs around them dropped (unless sep is one), "..." quoted with "" for a
+ * quote; an empty field is NaN (0 as int64); numbers are strtod's (int64:
+ * integers exactly); blank lines and lines starting with '#' are skipped;
+ * '\n' or "\r\n" end lines. No lines give a (0,0) tensor, a header alone
+ * (0, columns). names: when not NULL, receives NULL without a header, else
+ * a malloc'd NULL-terminated array of the header's fields in one block
+ * (free(*names) frees it all); on error it is NULL. Errors, after "NAME: ":
+ *   "ragged rows: line 3 has 2 fields, expected 3"
+ *   "line 2, field 2: 'abc' is not a number"
+ *   "line 4 has a NUL byte (not a text file?)"   "out of memory at line N" */
+gl_tensor *gl_csv_parse(const char *text, size_t len, const char *name, char sep, gl_csv_header header,
+                        gl_dtype dt, char ***names);
+
+/* A tensor literal as text: nested lists "[[1, 2], [3, 4.5e-3]]" or what
+ * gl_format and PyTorch print: "tensor([[2., 0., 0., 0.]])",
+ * "tensor(1.2040, dtype=torch.float64)", "tensor([ True, False])",
+ * "tensor([], size=(0, 3))", "tensor([1., 2.], requires_grad=True)" (set on
+ * the result; grad_fn=<...> and device= are read and ignored), with nan,
+ * inf, -inf, True/False, trailing commas and any whitespace. The dtype:
+ * dtype= when given (torch's names: int32/int16/int8/uint8 give int64,
+ * float16/bfloat16 float32); else all True/False give bool; else in the
+ * tensor(...) form integers alone give int64 and floats default_dtype when
+ * it is floating (float32 otherwise), as torch prints them; a bare list
+ * takes default_dtype. A summarised print ("...") can't be read back.
+ * gl_parse_literal(gl_format(t)) equals t (shape, dtype, values) whenever
+ * the print shows every value to enough digits (not summarised).
+ * Errors read "literal: line L, column C: problem", the place where the
+ * text stops making sense: "ragged: this list has 1 entry, the first list
+ * at the same depth has 2", "ragged: a number inside 1 list where the first
+ * number is inside 2",
+ * "expected ',' or ']' after a value, got 'x'", "'...' stands for values a
+ * summarised print left out: ...", "unsupported dtype 'complex64' ...". */
+gl_tensor *gl_parse_literal(const char *text, size_t len, gl_dtype default_dtype);
 
 #endif /* GRADLAB_H */

@@ -11,6 +11,24 @@
 
 #include <stdlib.h>
 
+/* Compiled with -DGL_NO_POOL (the fuzzers: make fuzz-lib), every buffer is
+ * its exact size and freed at once, so AddressSanitizer sees each overrun
+ * and each use after free that pooling and rounding would hide. */
+#ifdef GL_NO_POOL
+void *gl_pool_alloc(size_t nbytes)
+{
+    void *p = NULL;
+    return posix_memalign(&p, 64, nbytes ? nbytes : 1) == 0 ? p : NULL;
+}
+void gl_pool_free(void *p, size_t nbytes)
+{
+    (void)nbytes;
+    free(p);
+}
+void gl_pool_trim(void) {}
+size_t gl_pool_bytes(void) { return 0; }
+#else
+
 #define POOL_SIZES 64
 #define POOL_DEPTH 16
 #define POOL_MAX_BYTES ((size_t)256 << 20)
@@ -87,3 +105,4 @@ void gl_pool_trim(void)
 }
 
 size_t gl_pool_bytes(void) { return pooled_bytes; }
+#endif

@@ -75,6 +75,19 @@ int64_t gl_shape_numel(const int64_t *shape, int ndim)
     return n;
 }
 
+bool gl_shape_overflows(const int64_t *shape, int ndim)
+{
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] <= 0)
+            continue;
+        if (n > INT64_MAX / shape[i])
+            return true;
+        n *= shape[i];
+    }
+    return false;
+}
+
 void gl_contiguous_strides(const int64_t *shape, int ndim, int64_t *stride)
 {
     int64_t s = 1;
@@ -94,23 +107,25 @@ static int64_t check_shape(const int64_t *shape, int ndim, gl_dtype dt)
                               GL_MAX_DIMS);
     if ((unsigned)dt >= GL_DTYPE_COUNT)
         return gl_fail_status("tensor: invalid dtype %d", (int)dt);
-    int64_t n = 1;
-    bool overflow = false;
-    for (int i = 0; i < ndim; i++) {
+    for (int i = 0; i < ndim; i++)
         if (shape[i] < 0)
             return gl_fail_status("tensor: negative size %lld in shape %s", (long long)shape[i],
                                   gl_shape_str(shape, ndim, b, sizeof b));
-        if (shape[i] != 0 && n > INT64_MAX / shape[i])
-            overflow = true;
-        else
-            n *= shape[i];
+    /* The product of the nonzero sizes must fit even when a size is 0: the
+     * contiguous strides are made of it. */
+    bool overflow = gl_shape_overflows(shape, ndim);
+    int64_t n = overflow ? 0 : gl_shape_numel(shape, ndim);
+    if (overflow || n > (int64_t)(PTRDIFF_MAX / (int64_t)gl_dtype_size(dt))) {
+        double bytes = (double)gl_dtype_size(dt);
+        for (int i = 0; i < ndim; i++)
+            bytes *= (double)shape[i];
+        if (bytes == 0)
+            return gl_fail_status("tensor: shape %s is too large: the product of its sizes "
+                                  "overflows 64 bits", gl_shape_str(shape, ndim, b, sizeof b));
+        return gl_fail_status("tensor: shape %s of %s is too large: %.3g bytes overflow the "
+                              "address space", gl_shape_str(shape, ndim, b, sizeof b),
+                              gl_dtype_name(dt), bytes);
     }
-    for (int i = 0; i < ndim; i++)
-        if (shape[i] == 0)
-            return 0; /* empty: any product of the others is fine */
-    if (overflow || n > (int64_t)(PTRDIFF_MAX / (int64_t)gl_dtype_size(dt)))
-        return gl_fail_status("tensor: shape %s of %s is too large: its size in bytes overflows",
-                              gl_shape_str(shape, ndim, b, sizeof b), gl_dtype_name(dt));
     return n;
 }
 
@@ -208,6 +223,9 @@ int64_t gl_size(const gl_tensor *t, int dim)
 
 bool gl_is_contiguous(const gl_tensor *t)
 {
+    for (int i = 0; i < t->ndim; i++) /* no elements: nothing to be out of order (as torch) */
+        if (t->shape[i] == 0)
+            return true;
     int64_t expect = 1;
     for (int i = t->ndim - 1; i >= 0; i--) {
         if (t->shape[i] == 1)
@@ -285,7 +303,12 @@ void gl_copy_to_doubles(const gl_tensor *t, double *out)
 
 /* ------------------------------------------------------------- creation */
 
-gl_tensor *gl_empty(const int64_t *shape, int ndim, gl_dtype dt) { return gl_new(shape, ndim, dt); }
+/* Uninitialised, except bool: every bool element must be 0 or 1 (eq and the
+ * kernels compare bytes), so those start false. */
+gl_tensor *gl_empty(const int64_t *shape, int ndim, gl_dtype dt)
+{
+    return dt == GL_BOOL ? gl_zeros(shape, ndim, dt) : gl_new(shape, ndim, dt);
+}
 
 gl_tensor *gl_full(const int64_t *shape, int ndim, double value, gl_dtype dt)
 {
@@ -398,6 +421,13 @@ void gl_copy_strided(gl_tensor *dst, const gl_tensor *src)
     void *d = gl_data_ptr(dst);
     if (src->dtype == dst->dtype && gl_is_contiguous(src)) {
         memcpy(d, gl_data_ptr(src), (size_t)n * gl_dtype_size(src->dtype));
+        return;
+    }
+    if (src->dtype == dst->dtype) { /* as bytes: through a double, int64 above 2^53 would round */
+        size_t es = gl_dtype_size(src->dtype);
+        const char *base = gl_base(src);
+        for (int64_t i = 0; i < n; i++)
+            memcpy((char *)d + (size_t)i * es, base + gl_elem_offset(src, i) * (int64_t)es, es);
         return;
     }
     for (int64_t i = 0; i < n; i++)

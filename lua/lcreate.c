@@ -156,6 +156,25 @@ static int c_tensor(lua_State *L)
         lgl_set(L, slot, gl_scalar(lua_toboolean(L, 1), given ? dt : GL_BOOL));
         break;
     }
+    case LUA_TSTRING: { /* a literal, "[[1, 2], [3, 4]]", or a print pasted back, "tensor([1., 2.])" */
+        size_t len;
+        const char *s = lua_tolstring(L, 1, &len);
+        gl_tensor **slot = lgl_newslot(L);
+        gl_tensor *t = gl_parse_literal(s, len, dt);
+        if (t && given && gl_dtype_of(t) != dt) { /* opts.dtype wins over the text's */
+            bool rg = gl_requires_grad(t), prev = gl_set_grad_enabled(false);
+            gl_tensor *c = gl_to_dtype(t, dt);
+            gl_set_grad_enabled(prev);
+            gl_release(t);
+            t = c;
+            if (t && rg && gl_is_floating(dt) && gl_requires_grad_(t, true) != 0) {
+                gl_release(t);
+                t = NULL;
+            }
+        }
+        lgl_set(L, slot, t);
+        break;
+    }
     default: { /* a copy, detached, as torch.tensor(t): made with grad mode off */
         gl_tensor *src = lgl_test(L, 1);
         if (!src)
@@ -300,8 +319,10 @@ static int c_manual_seed(lua_State *L)
 #define OPTS "opts: {dtype = \"float32\"|\"float64\"|\"int64\"|\"bool\", requires_grad = false}."
 static const lgl_reg fns[] = {
     {"tensor", c_tensor, LGL_FN, "gl.tensor(data[, opts]) -> Tensor",
-     "A new tensor from nested tables of numbers (or booleans), a number (0-dim) or a tensor "
-     "(copied, detached). float32 unless opts.dtype says otherwise (booleans alone give bool). " OPTS},
+     "A new tensor from nested tables of numbers (or booleans), a number (0-dim), a tensor "
+     "(copied, detached) or a string: a literal, \"[[1, 2], [3, 4.5e-3]]\", or a printed tensor "
+     "pasted back, \"tensor([1., 2.], dtype=float64)\" (its dtype= and requires_grad= are kept). "
+     "float32 unless opts.dtype (or the printed form) says otherwise (booleans alone give bool). " OPTS},
     {"zeros", c_zeros, LGL_FN, "gl.zeros(size...|{size}[, opts]) -> Tensor",
      "Zeros of the given shape: gl.zeros(2, 3) or gl.zeros{2, 3}. " OPTS},
     {"ones", c_ones, LGL_FN, "gl.ones(size...|{size}[, opts]) -> Tensor", "Ones of the given shape. " OPTS},

@@ -3,11 +3,17 @@
 # missing; otherwise prints the exact apt-get line and fails.
 #   tools/deps.sh          what building and running need
 #   tools/deps.sh test     also what `make test` needs
+#   tools/deps.sh fuzz     also clang with libFuzzer and its sanitizer runtimes
+#                          (make fuzz-lib; -fsanitize=fuzzer needs libclang-rt-14-dev,
+#                          which clang only recommends)
 set -eu
 pkgs="pkg-config make gcc liblua5.4-dev lua5.4 libreadline-dev libsdl2-dev libsdl2-ttf-dev
       fonts-dejavu-core libsdl2-image-dev libopenblas-dev"
 if [ "${1:-}" = test ]; then
     pkgs="$pkgs libcmocka-dev lua-busted xvfb xauth python3"
+fi
+if [ "${1:-}" = fuzz ]; then
+    pkgs="$pkgs clang libclang-rt-14-dev"
 fi
 missing=""
 for p in $pkgs; do
