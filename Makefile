@@ -11,7 +11,9 @@ CC ?= cc
 ifeq ($(SANITIZE),1)
 BUILD ?= build-asan
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-OPT = -O1
+# GL_NO_POOL: every buffer malloc'd at its exact size and freed at once, so
+# ASan sees overruns and use-after-free that reused buffers would hide
+OPT = -O1 -DGL_NO_POOL
 else
 BUILD ?= build
 SANFLAGS =
