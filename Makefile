@@ -1,5 +1,5 @@
 # gradlab — make | make test | make asan | make bench | make run | make install PREFIX=… | make clean
-#           make stress | make valgrind | make reliability (both)
+#           make stress | make valgrind | make reliability (both) | make fuzz
 #
 # Every library comes from Debian and is found with pkg-config. `make run` and
 # `make test` first run tools/deps.sh, which installs missing packages as root
@@ -129,6 +129,17 @@ fuzz-lib-deps:
 fuzz-lib: fuzz-lib-deps
 	@$(MAKE) --no-print-directory $(FUZZ_LIB_BINS)
 	@BUILD=$(BUILD) FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run_lib.sh
+
+# fuzz-api: the Lua API fuzzer (tests/fuzz/api_fuzz.lua) in the sanitizer
+# build of the program, FUZZ_API_CALLS calls in 10 runs of different seeds
+# from FUZZ_SEED (default: from the clock; printed, to rerun one). `make
+# test` runs 100,000 calls with seed 1 (tests/suites/fuzz.sh).
+FUZZ_API_CALLS ?= 1000000
+.PHONY: fuzz fuzz-api
+fuzz: fuzz-api fuzz-lib
+fuzz-api:
+	@$(MAKE) --no-print-directory SANITIZE=1 BUILD=build-asan build-asan/gradlab
+	@sh tests/fuzz/run_api.sh $(FUZZ_API_CALLS) 10 $${FUZZ_SEED:-$$(($$(date +%s) % 100000 * 100))}
 
 bench: all
 	@BUILD=$(BUILD) sh bench/run.sh

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 
 static _Thread_local bool grad_enabled = true;
+/* Inside a backward sweep: the ops that backward functions run are not
+ * checked as forward ops by anomaly mode (their gradients are, in run_sweep). */
+static _Thread_local int in_backward = 0;
 
 bool gl_set_grad_enabled(bool enabled)
 {
@@ -63,6 +66,7 @@ void gl_node_release(gl_node *n)
                 stack[top++] = c;
             }
         }
+        free(m->site);
         free(m);
     }
     if (stack != stack_small)
@@ -108,6 +112,15 @@ gl_tensor *gl_apply(gl_op op, gl_tensor *const in[], int n, const gl_op_args *a)
     gl_tensor *out = def->forward(in, a);
     if (!out)
         return NULL;
+    char site[256];
+    site[0] = '\0';
+    if (gl_is_anomaly_enabled() && !in_backward) {
+        gl_anomaly_site(site, sizeof site);
+        if (gl_anomaly_forward(def->name, in, n, out, site) != 0) {
+            gl_release(out);
+            return NULL;
+        }
+    }
     bool any = false;
     for (int i = 0; i < n; i++)
         any = any || in[i]->requires_grad;
@@ -142,6 +155,8 @@ gl_tensor *gl_apply(gl_op op, gl_tensor *const in[], int n, const gl_op_args *a)
         }
     }
     gl_meta_of(out, &node->out_meta);
+    if (site[0])
+        node->site = strdup(site); /* NULL if out of memory: only a message loses it */
     if (def->saves & GL_SAVE_OUTPUT) {
         node->saved_out = gl_alias(out);
         node->saved_version[n] = out->storage->version;
@@ -186,13 +201,15 @@ int gl_set_grad(gl_tensor *t, const gl_tensor *grad)
         return gl_fail_status("grad: a gradient of shape %s does not fit a tensor of shape %s",
                               gl_tshape(grad, b1), gl_tshape(t, b2));
     /* a copy: the next backward accumulates into t's grad in place, and
-     * that must not change the caller's tensor */
+     * that must not change the caller's tensor. Made with grad mode off: a
+     * graph on it could hold t itself (t.grad = f(t)), a cycle never freed. */
     gl_tensor *g = NULL, *cast = NULL;
     if (grad) {
-        if (!(cast = gl_to_dtype(grad, t->dtype)))
-            return -1;
-        g = gl_clone(cast);
+        bool prev = gl_set_grad_enabled(false);
+        cast = gl_to_dtype(grad, t->dtype);
+        g = cast ? gl_clone(cast) : NULL;
         gl_release(cast);
+        gl_set_grad_enabled(prev);
         if (!g)
             return -1;
     }
@@ -325,6 +342,8 @@ static int check_saved(const node_list *all)
 static int run_sweep(gl_node *root, gl_tensor *seed, bool retain_graph)
 {
     node_list all = {0}, ready = {0};
+    bool anomaly = gl_is_anomaly_enabled();
+    in_backward++;
     int rc = collect(root, &all);
     if (rc == 0)
         rc = check_saved(&all);
@@ -352,13 +371,22 @@ static int run_sweep(gl_node *root, gl_tensor *seed, bool retain_graph)
                 gl_tensor *g = gl_sum_to(gin[i], &n->in_meta[i]);
                 if (!g)
                     rc = -1;
+                else if (anomaly && gl_anomaly_backward(n, i, n->grad_acc, g) != 0)
+                    rc = -1;
                 else if (n->next_fn[i]) {
                     gl_node *c = n->next_fn[i];
+                    bool summed = c->grad_acc != NULL;
                     rc = accumulate(&c->grad_acc, g);
+                    if (rc == 0 && anomaly && summed)
+                        rc = gl_anomaly_sum(c, NULL, c->grad_acc);
                     if (rc == 0 && --c->pending == 0)
                         rc = list_push(&ready, c);
                 } else if (n->next_leaf[i]) {
-                    rc = accumulate_leaf(n->next_leaf[i], g);
+                    gl_tensor *leaf = n->next_leaf[i];
+                    bool check = anomaly && leaf->grad && !gl_nonfinite(leaf->grad);
+                    rc = accumulate_leaf(leaf, g);
+                    if (rc == 0 && check)
+                        rc = gl_anomaly_sum(NULL, leaf, leaf->grad);
                 }
                 gl_release(g);
             }
@@ -375,6 +403,7 @@ static int run_sweep(gl_node *root, gl_tensor *seed, bool retain_graph)
     }
     free(all.items);
     free(ready.items);
+    in_backward--;
     return rc;
 }
 

@@ -54,6 +54,11 @@ static int check_writable(const char *op, const gl_tensor *t, bool overlap)
     return 0;
 }
 
+int gl_check_writable(const char *op, const gl_tensor *t, bool overlap)
+{
+    return check_writable(op, t, overlap);
+}
+
 /* src's strides as broadcast to dst's shape, or an error naming both shapes. */
 static int source_strides(const char *op, const gl_tensor *dst, const gl_tensor *src,
                           int64_t *stride)

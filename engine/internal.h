@@ -126,6 +126,7 @@ struct gl_node {
     gl_tensor *grad_acc;
     int pending;
     int visit_mark;
+    char *site; /* where it was created (anomaly mode only), malloc'd, or NULL */
 };
 
 /* Element i of a raw array of dtype dt, as a double, and back. */
@@ -188,12 +189,18 @@ gl_tensor *gl_new_view(const gl_tensor *t, const int64_t *shape, const int64_t *
                        int64_t offset);
 gl_tensor *gl_alias(const gl_tensor *t); /* same geometry, no graph */
 int64_t gl_shape_numel(const int64_t *shape, int ndim);
+/* True when the product of the nonzero sizes overflows int64: no tensor
+ * may have the shape, not even an empty one (its strides would overflow). */
+bool gl_shape_overflows(const int64_t *shape, int ndim);
 void gl_contiguous_strides(const int64_t *shape, int ndim, int64_t *stride);
 int gl_normalize_dim(const char *op, const gl_tensor *t, int dim, int ndim_extra, int *out);
 bool gl_same_shape(const int64_t *a, int na, const int64_t *b, int nb);
 gl_dtype gl_promote(gl_dtype a, gl_dtype b);
 void gl_meta_of(const gl_tensor *t, gl_meta *m);
 void gl_bump_version(gl_tensor *t);
+/* Fails (error naming op) if t may not be changed in place now: it requires
+ * grad in grad mode, or (overlap) it is an expanded view (inplace.c). */
+int gl_check_writable(const char *op, const gl_tensor *t, bool overlap);
 
 /* Read/write element i (row-major position among t's elements, following
  * strides) as double: slow, for printing and tests. */
@@ -235,6 +242,17 @@ gl_tensor *gl_sum_to(const gl_tensor *g, const gl_meta *m);
 /* Calls the broadcast hook; returns -1 (with error set) if the hook vetoes. */
 int gl_check_broadcast(const char *op, const gl_tensor *a, const gl_tensor *b, const int64_t *out,
                        int nout);
+
+/* Anomaly mode (anomaly.c). gl_anomaly_site fills buf from the site
+ * hook ("" and false without one). The checks return 0, or -1 with the
+ * error set: forward when out has nan/inf and no input had; backward when
+ * g, the gradient n's backward gave its input i (named i+1), has; sum when a
+ * sum of gradients into node `into` (or leaf) has. */
+bool gl_anomaly_site(char *buf, size_t n);
+int gl_anomaly_forward(const char *op, gl_tensor *const in[], int n, const gl_tensor *out,
+                       const char *site);
+int gl_anomaly_backward(const gl_node *n, int i, const gl_tensor *gout, const gl_tensor *g);
+int gl_anomaly_sum(const gl_node *into, const gl_tensor *leaf, const gl_tensor *sum);
 
 /* Helpers to cut boilerplate in backward functions. */
 #define GL_IN(n, i) ((n)->saved[(i)])

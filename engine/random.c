@@ -51,6 +51,8 @@ gl_tensor *gl_rand(const int64_t *shape, int ndim, gl_dtype dt)
 
 int gl_uniform_(gl_tensor *t, double low, double high)
 {
+    if (gl_check_writable("uniform_", t, true) != 0)
+        return -1;
     if (!gl_is_floating(t->dtype))
         return gl_fail_status("uniform_: needs a float32 or float64 tensor, not %s",
                               gl_dtype_name(t->dtype));

@@ -83,6 +83,7 @@ int luaopen_gradlab(lua_State *L)
     lgl_open_testing(L, &tb);
     lgl_open_help(L, &tb);
     lgl_open_sys(L, &tb);
+    lgl_open_anomaly(L, &tb);
 
     lua_pushvalue(L, tb.methods);
     lua_setfield(L, tb.gl, "Tensor"); /* gl.Tensor: the method table, to extend or list */

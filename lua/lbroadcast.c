@@ -84,6 +84,17 @@ static bool find_site(lua_State *L, lua_Debug *ar)
     return false;
 }
 
+/* "source:line" of the nearest user Lua frame of the state now calling the
+ * engine, into buf (the anomaly mode's site hook, lanomaly.c). */
+bool lgl_call_site(char *buf, size_t n)
+{
+    lua_Debug ar;
+    if (!current_L || !find_site(current_L, &ar))
+        return false;
+    snprintf(buf, n, "%s:%d", ar.short_src, ar.currentline);
+    return true;
+}
+
 static const char *op_symbol(const char *op)
 {
     static const char *const ops[][2] = {
@@ -126,8 +137,22 @@ static int hook(void *ud, const char *op, const gl_tensor *a, const gl_tensor *b
     return 0;
 }
 
-/* L NULL: the state is closing (gradlab.c), forget it. */
-void lgl_broadcast_enter(lua_State *L) { current_L = L; }
+static void forget_sites(void)
+{
+    free(seen);
+    seen = NULL;
+    seen_cap = seen_count = 0;
+}
+
+/* L NULL: the state is closing (gradlab.c): forget it, and the call sites
+ * warned about (in gradlab.so, a dlclose at lua_close would otherwise lose
+ * the only pointer to the set: a leak). */
+void lgl_broadcast_enter(lua_State *L)
+{
+    current_L = L;
+    if (!L)
+        forget_sites();
+}
 
 static void apply_mode(int m)
 {
@@ -148,9 +173,7 @@ static int b_broadcast_mode(lua_State *L)
 static int b_reset_warnings(lua_State *L)
 {
     (void)L;
-    free(seen);
-    seen = NULL;
-    seen_cap = seen_count = 0;
+    forget_sites();
     return 0;
 }
 

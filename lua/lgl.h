@@ -65,6 +65,7 @@ void lgl_open_io(lua_State *L, const lgl_tables *tb);
 void lgl_open_testing(lua_State *L, const lgl_tables *tb);
 void lgl_open_help(lua_State *L, const lgl_tables *tb);
 void lgl_open_sys(lua_State *L, const lgl_tables *tb);
+void lgl_open_anomaly(lua_State *L, const lgl_tables *tb); /* lanomaly.c */
 void lgl_open_embedded(lua_State *L); /* package.preload from lgl_embedded_sources */
 
 /* lhelp.c: docs[fn] = {sig, doc} in a weak-keyed registry table; fn at idx. */
@@ -142,5 +143,8 @@ int lgl_index_set(lua_State *L);
 /* lbroadcast.c: called by lgl_newslot so warnings can name the Lua line
  * of the op about to run; NULL when the state closes. */
 void lgl_broadcast_enter(lua_State *L);
+/* "source:line" of the nearest Lua frame outside gradlab's own lua/lib
+ * code, of the state last seen by lgl_broadcast_enter; false if none. */
+bool lgl_call_site(char *buf, size_t n);
 
 #endif

@@ -86,6 +86,15 @@ int repl_docall(lua_State *L, int narg, int nres)
     sigint_count = 0;
     lua_State *outer = running_L; /* a nested call leaves the outer one armed */
     running_L = L;
+    /* A Ctrl-C that came after the line was read but before running_L was
+     * set (history, compiling) found no chunk and was left for the prompt,
+     * which would then drop the next line while this chunk ran on: it was
+     * meant for this chunk. */
+    if (outer == NULL && repl_sigint_pending) {
+        repl_sigint_pending = 0;
+        gl_interrupted = 1;
+        lua_sethook(L, lstop, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    }
     int status = lua_pcall(L, narg, nres, base);
     running_L = outer;
     /* an interrupt that landed in C code may leave the hook armed */

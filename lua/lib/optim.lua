@@ -25,6 +25,7 @@ local optim = {}
 
 local C_sgd_step = util.c_function("_sgd_step")
 local C_adam_step = util.c_function("_adam_step")
+local C_nonfinite = util.c_function("_nonfinite")
 
 local Optimizer = {}
 
@@ -200,9 +201,11 @@ function Optimizer:step(closure)
   end
   -- Everything that can fail or allocate is done before the first update:
   -- the updates then run with Ctrl-C deferred, all or none.
-  local work, n = {}, 0
+  local work, n, index = {}, 0, 0
+  local anomaly = gl.is_anomaly_enabled()
   for _, g in ipairs(self.param_groups) do
     for _, p in ipairs(g.params) do
+      index = index + 1
       local grad = p.grad
       if grad ~= nil then
         local st = self.state[p]
@@ -211,7 +214,8 @@ function Optimizer:step(closure)
           self.state[p] = st
         end
         n = n + 1
-        work[n] = { p, grad, g, st }
+        -- in anomaly mode: was p finite before the step (see below)
+        work[n] = { p, grad, g, st, index, anomaly and C_nonfinite(p) == nil }
       end
     end
   end
@@ -224,6 +228,19 @@ function Optimizer:step(closure)
       end
     end)
   end)
+  -- gl.detect_anomaly: a step that made a finite parameter nan/inf is where
+  -- a run's nan starts (the next forward only passes it on). The step is
+  -- complete when this fails.
+  if anomaly then
+    for i = 1, n do
+      local w = work[i]
+      local what = w[6] and C_nonfinite(w[1])
+      if what then
+        error(string.format("anomaly: %s's step made parameter %d (shape %s) %s (lr = %g)",
+          getmetatable(self).__name, w[5], util.shape_str(w[1]), what, w[3].lr), 0)
+      end
+    end
+  end
   return loss
 end
 
