@@ -34,6 +34,47 @@ static void node_drop_saved(gl_node *n)
     n->saved_out = NULL;
 }
 
+/* A free list of node blocks for ops of up to NODE_SMALL inputs (all but
+ * cat), each block sized for NODE_SMALL: graph nodes are made and dropped
+ * by the thousand in a training loop. Bounded; off under GL_NO_POOL so
+ * AddressSanitizer sees every use after free (as pool.c's buffers). */
+#define NODE_SMALL 3
+#define NODE_FREE_MAX 1024
+#ifndef GL_NO_POOL
+static void *free_nodes[NODE_FREE_MAX];
+static int nfree_nodes;
+#endif
+
+static size_t node_size(int ninputs)
+{
+    size_t k = (size_t)ninputs;
+    return sizeof(gl_node) + k * (sizeof(bool) + 2 * sizeof(void *) + sizeof(gl_meta) +
+                                  sizeof(gl_tensor *) + sizeof(uint32_t)) +
+           sizeof(uint32_t) + 64;
+}
+
+static gl_node *node_alloc(int ninputs)
+{
+#ifndef GL_NO_POOL
+    if (ninputs <= NODE_SMALL) {
+        size_t size = node_size(NODE_SMALL);
+        return nfree_nodes > 0 ? memset(free_nodes[--nfree_nodes], 0, size) : calloc(1, size);
+    }
+#endif
+    return calloc(1, node_size(ninputs));
+}
+
+static void node_free(gl_node *n)
+{
+#ifndef GL_NO_POOL
+    if (n->ninputs <= NODE_SMALL && nfree_nodes < NODE_FREE_MAX) {
+        free_nodes[nfree_nodes++] = n;
+        return;
+    }
+#endif
+    free(n);
+}
+
 void gl_node_release(gl_node *n)
 {
     /* Iterative: a long chain of nodes (a 100,000-step loop) must not
@@ -67,7 +108,7 @@ void gl_node_release(gl_node *n)
             }
         }
         free(m->site);
-        free(m);
+        node_free(m);
     }
     if (stack != stack_small)
         free(stack);
@@ -77,10 +118,7 @@ void gl_node_release(gl_node *n)
 static gl_node *node_new(const gl_op_def *def, int ninputs, const gl_op_args *a)
 {
     size_t k = (size_t)ninputs;
-    size_t size = sizeof(gl_node) + k * (sizeof(bool) + 2 * sizeof(void *) + sizeof(gl_meta) +
-                                         sizeof(gl_tensor *) + sizeof(uint32_t)) +
-                  sizeof(uint32_t) + 64;
-    gl_node *n = calloc(1, size);
+    gl_node *n = node_alloc(ninputs);
     if (!n)
         return gl_fail("out of memory: cannot record the graph node of %s", def->name), NULL;
     char *p = (char *)(n + 1);
@@ -268,18 +306,37 @@ static int accumulate_leaf(gl_tensor *leaf, gl_tensor *g)
     return gl_add_(leaf->grad, g, 1.0);
 }
 
+/* A list that starts in its own inline array, so the sweep over a small
+ * graph allocates nothing; list_init before use, list_free after. */
+#define LIST_INLINE 32
 typedef struct {
     gl_node **items;
     size_t n, cap;
+    gl_node *inline_items[LIST_INLINE];
 } node_list;
+
+static void list_init(node_list *l)
+{
+    l->items = l->inline_items;
+    l->n = 0;
+    l->cap = LIST_INLINE;
+}
+
+static void list_free(node_list *l)
+{
+    if (l->items != l->inline_items)
+        free(l->items);
+}
 
 static int list_push(node_list *l, gl_node *n)
 {
     if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        gl_node **items = realloc(l->items, cap * sizeof *items);
+        size_t cap = l->cap * 2;
+        gl_node **items = malloc(cap * sizeof *items);
         if (!items)
             return gl_fail_status("out of memory during backward");
+        memcpy(items, l->items, l->n * sizeof *items);
+        list_free(l);
         l->items = items;
         l->cap = cap;
     }
@@ -292,7 +349,8 @@ static int collect(gl_node *root, node_list *all)
 {
     static int sweep = 0;
     int mark = ++sweep;
-    node_list stack = {0};
+    node_list stack;
+    list_init(&stack);
     int rc = list_push(&stack, root);
     root->visit_mark = mark;
     while (rc == 0 && stack.n > 0) {
@@ -307,7 +365,7 @@ static int collect(gl_node *root, node_list *all)
             }
         }
     }
-    free(stack.items);
+    list_free(&stack);
     return rc;
 }
 
@@ -341,7 +399,9 @@ static int check_saved(const node_list *all)
 
 static int run_sweep(gl_node *root, gl_tensor *seed, bool retain_graph)
 {
-    node_list all = {0}, ready = {0};
+    node_list all, ready;
+    list_init(&all);
+    list_init(&ready);
     bool anomaly = gl_is_anomaly_enabled();
     in_backward++;
     int rc = collect(root, &all);
@@ -401,8 +461,8 @@ static int run_sweep(gl_node *root, gl_tensor *seed, bool retain_graph)
         gl_release(all.items[k]->grad_acc);
         all.items[k]->grad_acc = NULL;
     }
-    free(all.items);
-    free(ready.items);
+    list_free(&all);
+    list_free(&ready);
     in_backward--;
     return rc;
 }

@@ -4,8 +4,10 @@
  * their exact size, and the next request of that size takes one back.
  *
  * Bounded: at most POOL_MAX_BYTES wait in total (the rest go back to
- * malloc), and at most POOL_SIZES distinct sizes are tracked (a size that
- * finds no slot is simply freed). Not thread-safe: the engine is used from
+ * malloc), at most POOL_SIZES distinct sizes are tracked (a size that
+ * finds no slot is simply freed), and at most POOL_DEPTH buffers of one
+ * size wait, POOL_DEPTH_SMALL of a size up to POOL_SMALL bytes: a loop of
+ * tiny ops drops hundreds of them at each garbage collection. Not thread-safe: the engine is used from
  * one thread, as the Lua state that drives it. */
 #include "internal.h"
 
@@ -31,13 +33,25 @@ size_t gl_pool_bytes(void) { return 0; }
 
 #define POOL_SIZES 64
 #define POOL_DEPTH 16
+#define POOL_SMALL 1024
+#define POOL_DEPTH_SMALL 1024
 #define POOL_MAX_BYTES ((size_t)256 << 20)
 
+/* The waiting buffers of one size, linked through their first bytes (every
+ * buffer has at least 64: gl_pool_alloc rounds up). */
 typedef struct {
     size_t nbytes;  /* 0: free slot */
     int count;
-    void *buffers[POOL_DEPTH];
+    void *head;
 } pool_class;
+
+static void *class_pop(pool_class *c)
+{
+    void *p = c->head;
+    c->head = *(void **)p;
+    c->count--;
+    return p;
+}
 
 static pool_class classes[POOL_SIZES];
 static size_t pooled_bytes;
@@ -58,7 +72,7 @@ static pool_class *find_class(size_t nbytes, bool create)
     {
         pool_class *c = &classes[next_victim++ % POOL_SIZES];
         while (c->count > 0) {
-            free(c->buffers[--c->count]);
+            free(class_pop(c));
             pooled_bytes -= c->nbytes;
         }
         empty = c;
@@ -72,7 +86,7 @@ void *gl_pool_alloc(size_t nbytes)
     pool_class *c = find_class(nbytes, false);
     if (c && c->count > 0) {
         pooled_bytes -= nbytes;
-        return c->buffers[--c->count];
+        return class_pop(c);
     }
     /* 64-byte alignment: whole cache lines, and aligned vector loads */
     size_t rounded = (nbytes + 63) & ~(size_t)63;
@@ -85,8 +99,10 @@ void gl_pool_free(void *p, size_t nbytes)
         return;
     if (nbytes <= POOL_MAX_BYTES / 4 && pooled_bytes + nbytes <= POOL_MAX_BYTES) {
         pool_class *c = find_class(nbytes, true);
-        if (c->count < POOL_DEPTH) {
-            c->buffers[c->count++] = p;
+        if (c->count < (nbytes <= POOL_SMALL ? POOL_DEPTH_SMALL : POOL_DEPTH)) {
+            *(void **)p = c->head;
+            c->head = p;
+            c->count++;
             pooled_bytes += nbytes;
             return;
         }
@@ -98,7 +114,7 @@ void gl_pool_trim(void)
 {
     for (int i = 0; i < POOL_SIZES; i++) {
         while (classes[i].count > 0)
-            free(classes[i].buffers[--classes[i].count]);
+            free(class_pop(&classes[i]));
         classes[i].nbytes = 0;
     }
     pooled_bytes = 0;

@@ -22,8 +22,19 @@
  *    alone is not enough: in generational mode (stock lua5.4's default) a
  *    tensor that survives two minor collections is old and waits for a
  *    major one, which Lua starts only when *its* heap doubles. */
+#ifndef LGL_GC_CHUNK
 #define LGL_GC_CHUNK (1 << 20)
+#endif
 #define LGL_GC_SLACK ((size_t)64 << 20)
+/* What one box costs outside Lua's heap besides its storage, reported as
+ * debt when the box is made. Without it the collector saw 16 bytes for a
+ * 4-element tensor, ran once per doubling of Lua's own heap, and a loop of
+ * tiny ops piled up garbage (713 MB after 300,000 steps). The parts, with
+ * malloc's headers: the engine's tensor and storage structs (~230 bytes),
+ * the graph node an op records (~620 bytes for two inputs) and the aliases
+ * it saves (~200 bytes each), and the box (~70 bytes). 1 KB is about one
+ * op's result; views and leaves cost less. */
+#define LGL_BOX_COST 1024
 static size_t acct_seen; /* gl_live_bytes() at the last report */
 static size_t acct_debt; /* bytes grown since the last step */
 static size_t acct_base; /* gl_live_bytes() after the last full collection */
@@ -48,11 +59,60 @@ void lgl_account(lua_State *L)
 
 /* -------------------------------------------------------------- boxes */
 
+/* A box is recognised by its metatable, without luaL_checkudata's lookup
+ * by name (a string hash and compare, ~20 times per step of a loop of ops,
+ * 11% of its instructions). The registry holds the metatable under
+ * &tensor_mt_key and under the integer mt_ref; mt_cache is its address in
+ * the state that opened the module last, so the common check is a pointer
+ * compare. In another state the address differs and the check falls back
+ * to the registry. The state's closing clears mt_cache (sentinel_gc), so a
+ * stale address never matches a table that reuses the memory. */
+static const char tensor_mt_key = 0;
+static const void *mt_cache;
+static int mt_ref = LUA_NOREF;
+
+static int sentinel_gc(lua_State *L)
+{
+    if (mt_cache == *(const void **)lua_touserdata(L, 1))
+        mt_cache = NULL;
+    return 0;
+}
+
+static void push_mt(lua_State *L)
+{
+    if (mt_cache) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, mt_ref);
+        if (lua_topointer(L, -1) == mt_cache)
+            return;
+        lua_pop(L, 1);
+    }
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
+}
+
+/* The box at idx, or NULL if it is not a gradlab.Tensor. */
+static lgl_box *tobox(lua_State *L, int idx)
+{
+    lgl_box *b = lua_touserdata(L, idx);
+    if (!b || !lua_getmetatable(L, idx))
+        return NULL;
+    if (!mt_cache || lua_topointer(L, -1) != mt_cache) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
+        if (!lua_rawequal(L, -1, -2))
+            b = NULL;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return b;
+}
+
+/* User value 1 of a box: the box of its tensor's .grad, last read (push_grad). */
 gl_tensor **lgl_newslot(lua_State *L)
 {
-    lgl_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    lgl_box *b = lua_newuserdatauv(L, sizeof *b, 1);
     b->t = NULL;
-    luaL_setmetatable(L, LGL_TENSOR);
+    push_mt(L);
+    lua_setmetatable(L, -2);
+    acct_debt += LGL_BOX_COST;
     lgl_broadcast_enter(L);
     return &b->t;
 }
@@ -79,13 +139,20 @@ void lgl_push_retained(lua_State *L, gl_tensor *t)
 
 gl_tensor *lgl_test(lua_State *L, int idx)
 {
-    lgl_box *b = luaL_testudata(L, idx, LGL_TENSOR);
+    lgl_box *b = tobox(L, idx);
     return b ? b->t : NULL;
+}
+
+/* The box at arg, or luaL_checkudata's error ("gradlab.Tensor expected, got X"). */
+static lgl_box *checkbox(lua_State *L, int arg)
+{
+    lgl_box *b = tobox(L, arg);
+    return b ? b : luaL_checkudata(L, arg, LGL_TENSOR);
 }
 
 gl_tensor *lgl_check(lua_State *L, int arg)
 {
-    lgl_box *b = luaL_checkudata(L, arg, LGL_TENSOR);
+    lgl_box *b = checkbox(L, arg);
     if (!b->t)
         luaL_argerror(L, arg, "tensor has been closed");
     return b->t;
@@ -127,7 +194,9 @@ gl_tensor *lgl_totensor(lua_State *L, int arg, gl_dtype like)
 void lgl_operands(lua_State *L, int a, int b, gl_tensor **ta, gl_tensor **tb)
 {
     gl_tensor *x = lgl_test(L, a), *y = lgl_test(L, b);
-    if (x)
+    if (x && y)
+        ;
+    else if (x)
         y = lgl_totensor(L, b, gl_dtype_of(x));
     else if (y)
         x = lgl_totensor(L, a, gl_dtype_of(y));
@@ -229,7 +298,7 @@ static int t_totable(lua_State *L)
 
 static int t_gc(lua_State *L)
 {
-    lgl_box *b = luaL_checkudata(L, 1, LGL_TENSOR);
+    lgl_box *b = checkbox(L, 1);
     gl_release(b->t);
     b->t = NULL;
     return 0;
@@ -237,7 +306,7 @@ static int t_gc(lua_State *L)
 
 static int t_tostring(lua_State *L)
 {
-    lgl_box *b = luaL_checkudata(L, 1, LGL_TENSOR);
+    lgl_box *b = checkbox(L, 1);
     if (!b->t) {
         lua_pushliteral(L, "tensor(<closed>)");
         return 1;
@@ -254,7 +323,7 @@ static int t_tostring(lua_State *L)
  * elements. Two boxes holding the same engine tensor (x.grad twice) are equal. */
 static int t_eq(lua_State *L)
 {
-    lgl_box *a = luaL_testudata(L, 1, LGL_TENSOR), *b = luaL_testudata(L, 2, LGL_TENSOR);
+    lgl_box *a = tobox(L, 1), *b = tobox(L, 2);
     lua_pushboolean(L, a && b && a->t == b->t && a->t != NULL);
     return 1;
 }
@@ -268,21 +337,40 @@ static int t_len(lua_State *L)
     return 1;
 }
 
-/* The fields: x.shape, x.dtype, x.grad, x.T, x.is_leaf, x.grad_fn,
- * x.requires_grad, x.ndim. Returns 0 for an unknown name. */
+/* x.grad for the box at idx holding t: the box made for t's gradient at
+ * the last read, while t's gradient is still that tensor (the cached box
+ * holds a reference, so a new gradient is never at the old address). A
+ * loop that reads a.grad makes no garbage, and a.grad is one value
+ * between backward and zero_grad, as in torch. */
+static void push_grad(lua_State *L, int idx, gl_tensor *t)
+{
+    gl_tensor *g = gl_grad(t);
+    if (!g) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_getiuservalue(L, idx, 1);
+    lgl_box *c = tobox(L, -1);
+    if (c && c->t == g)
+        return;
+    lua_pop(L, 1);
+    lgl_push_retained(L, g);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, idx, 1);
+}
+
+/* The fields of the tensor t in the box at 1: x.shape, x.dtype, x.grad,
+ * x.T, x.is_leaf, x.grad_fn, x.requires_grad, x.ndim. Returns 0 for an
+ * unknown name. */
 static int push_field(lua_State *L, gl_tensor *t, const char *k)
 {
     if (strcmp(k, "shape") == 0)
         push_shape(L, t);
     else if (strcmp(k, "dtype") == 0)
         lua_pushstring(L, gl_dtype_name(gl_dtype_of(t)));
-    else if (strcmp(k, "grad") == 0) {
-        gl_tensor *g = gl_grad(t);
-        if (g)
-            lgl_push_retained(L, g);
-        else
-            lua_pushnil(L);
-    } else if (strcmp(k, "requires_grad") == 0)
+    else if (strcmp(k, "grad") == 0)
+        push_grad(L, 1, t);
+    else if (strcmp(k, "requires_grad") == 0)
         lua_pushboolean(L, gl_requires_grad(t));
     else if (strcmp(k, "is_leaf") == 0)
         lua_pushboolean(L, gl_is_leaf(t));
@@ -347,6 +435,8 @@ static int t_newindex(lua_State *L)
         gl_tensor *g = lua_isnil(L, 3) ? NULL : lgl_totensor(L, 3, gl_dtype_of(t));
         if (gl_set_grad(t, g) != 0)
             return lgl_fail(L);
+        lua_pushnil(L); /* drop the box of the old grad now, not at the next read */
+        lua_setiuservalue(L, 1, 1);
         lgl_account(L);
     } else if (strcmp(k, "requires_grad") == 0) {
         if (gl_requires_grad_(t, lua_toboolean(L, 3)) != 0)
@@ -381,6 +471,17 @@ static int t_live_bytes(lua_State *L)
     return 1;
 }
 
+/* Option key of the table at 1 as an integer in [lo, hi]: larger values
+ * (math.huge: "no limit", as torch's threshold=inf) are clamped, since a C
+ * cast of an out-of-range double is undefined; NaN is an error. */
+static int64_t print_option(lua_State *L, const char *key, int64_t def, int64_t lo, int64_t hi)
+{
+    double v = lgl_opt_number(L, 1, key, (double)def);
+    if (v != v)
+        luaL_error(L, "set_printoptions: %s must be a number, got nan", key);
+    return v <= (double)lo ? lo : v >= (double)hi ? hi : (int64_t)v;
+}
+
 /* gl.set_printoptions{precision=, threshold=, edgeitems=, linewidth=}:
  * unnamed fields keep their values; returns the previous options. */
 static int t_set_printoptions(lua_State *L)
@@ -388,10 +489,10 @@ static int t_set_printoptions(lua_State *L)
     gl_print_options o = gl_get_print_options(), prev = o;
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
-        o.precision = (int)lgl_opt_number(L, 1, "precision", o.precision);
-        o.threshold = (int64_t)lgl_opt_number(L, 1, "threshold", (double)o.threshold);
-        o.edgeitems = (int)lgl_opt_number(L, 1, "edgeitems", o.edgeitems);
-        o.linewidth = (int)lgl_opt_number(L, 1, "linewidth", o.linewidth);
+        o.precision = (int)print_option(L, "precision", o.precision, INT32_MIN, INT32_MAX);
+        o.threshold = print_option(L, "threshold", o.threshold, INT64_MIN, INT64_MAX);
+        o.edgeitems = (int)print_option(L, "edgeitems", o.edgeitems, INT32_MIN, INT32_MAX);
+        o.linewidth = (int)print_option(L, "linewidth", o.linewidth, INT32_MIN, INT32_MAX);
         gl_set_print_options(&o);
     }
     lua_createtable(L, 0, 4);
@@ -426,6 +527,17 @@ void lgl_open_tensor(lua_State *L, const lgl_tables *tb)
         {NULL, NULL}, /* the operators (__add, ...) are the ops themselves: lops.c */
     };
     luaL_newmetatable(L, LGL_TENSOR); /* sets __name = "gradlab.Tensor" */
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
+    lua_pushvalue(L, -1);
+    mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    mt_cache = lua_topointer(L, -1);
+    *(const void **)lua_newuserdatauv(L, sizeof(void *), 0) = mt_cache;
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, sentinel_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    luaL_ref(L, LUA_REGISTRYINDEX); /* lives as long as the state */
     luaL_setfuncs(L, meta, 0);
     lua_pushvalue(L, tb->methods);
     lua_pushcclosure(L, t_index, 1);
