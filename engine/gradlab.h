@@ -154,6 +154,10 @@ gl_tensor *gl_clone(const gl_tensor *t);      /* always a copy */
 gl_tensor *gl_to_dtype(const gl_tensor *t, gl_dtype dt);
 /* Shares storage, no graph, requires_grad false. */
 gl_tensor *gl_detach(const gl_tensor *t);
+/* x (...,in) · wᵀ + b, torch.nn.functional.linear: w (out,in), b (out) or
+ * NULL -> (...,out). One node when x has >= 2 dims and x, w, b share a float
+ * dtype; otherwise exactly gl_matmul(x, wᵀ) then gl_add(·, b), errors included. */
+gl_tensor *gl_linear(const gl_tensor *x, const gl_tensor *w, const gl_tensor *b);
 
 /* ------------------------------------------------------ elementwise ops */
 

@@ -61,7 +61,7 @@ typedef enum {
     /* reductions */
     GL_OP_SUM, GL_OP_MEAN, GL_OP_MAX, GL_OP_MIN,
     /* linear algebra, nn, joins */
-    GL_OP_MATMUL, GL_OP_SOFTMAX, GL_OP_LOG_SOFTMAX, GL_OP_CAT,
+    GL_OP_MATMUL, GL_OP_LINEAR, GL_OP_SOFTMAX, GL_OP_LOG_SOFTMAX, GL_OP_CAT,
     /* losses */
     GL_OP_MSE_LOSS, GL_OP_BCE_LOSS, GL_OP_NLL_LOSS, GL_OP_SOFT_CROSS_ENTROPY,
     GL_OP_COUNT

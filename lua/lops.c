@@ -247,6 +247,15 @@ static int o_mse_loss(lua_State *L)
     return 1;
 }
 
+static int o_linear(lua_State *L)
+{
+    gl_tensor *x = lgl_check(L, 1), *w = lgl_check(L, 2);
+    gl_tensor *b = lua_isnoneornil(L, 3) ? NULL : lgl_check(L, 3);
+    gl_tensor **slot = lgl_newslot(L);
+    lgl_set(L, slot, gl_linear(x, w, b));
+    return 1;
+}
+
 static int o_bce_loss(lua_State *L)
 {
     gl_tensor *p = lgl_check(L, 1), *target = lgl_totensor(L, 2, gl_dtype_of(p));
@@ -391,6 +400,8 @@ static const lgl_reg fns[] = {
      "Fills x with uniform numbers in [low, high) (0, 1) from the seeded generator."},
     {"_mse_loss", o_mse_loss, LGL_FN, "gl._mse_loss(input, target[, reduction]) -> Tensor",
      "The C part of nn.mse_loss: mean (or \"sum\", \"none\") of (input - target)^2."},
+    {"_linear", o_linear, LGL_FN, "gl._linear(x, w[, b]) -> Tensor",
+     "The C part of nn.Linear: x (...,in) w^T + b, w (out,in), b (out), in one graph node."},
     {"_bce_loss", o_bce_loss, LGL_FN, "gl._bce_loss(p, target[, reduction]) -> Tensor",
      "The C part of nn.bce_loss: binary cross-entropy of probabilities p (log clamped at -100)."},
     {"_cross_entropy", o_cross_entropy, LGL_FN, "gl._cross_entropy(logits, target[, reduction]) -> Tensor",

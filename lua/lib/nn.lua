@@ -305,6 +305,11 @@ function Linear:init(in_features, out_features, bias, dtype)
   end
 end
 
+-- The engine's fused x W^T + b (one "linear" node; the bias is added inside
+-- the product, so the product alone is never a tensor): gl._linear, when
+-- the C part has it. Without it, matmul then add computes the same.
+local C_linear = rawget(gl, "_linear")
+
 -- x is (..., in) -> (..., out): x W^T + b.
 function Linear:forward(x)
   check_input(x, "Linear")
@@ -315,6 +320,7 @@ function Linear:forward(x)
       self.in_features, self.out_features, util.shape_str(x),
       #shape == 0 and "no" or tostring(n), self.in_features), 2)
   end
+  if C_linear then return (C_linear(x, self.weight, self.bias)) end
   local y = x:matmul(self.weight.T)
   if self.bias then y = y + self.bias end
   return y
@@ -370,7 +376,12 @@ local function along_dim(name, method, sig, text)
   function cls:init(dim) rawset(self, "dim", dim) end
   function cls:forward(x)
     check_input(x, name)
-    return x[method](x, self.dim)
+    local d, n = self.dim, math.max(x:dim(), 1)
+    if d > n or d < -n then
+      error(string.format("%s(dim=%d): input %s has no dim %d (expected 1..%d or -%d..-1)",
+        name, d, util.shape_str(x), d, n, n), 2)
+    end
+    return (util.call_for_user(x[method], x, d))
   end
   function cls:extra_repr() return "dim=" .. self.dim end
   nn[name] = doc(function(dim)

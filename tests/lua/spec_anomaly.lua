@@ -72,8 +72,8 @@ describe("gl.detect_anomaly", function()
     -- (not `return lin(...)`: a Lua tail call drops the frame that has the line)
     local site = here(1)
     local msg = err(function() local out = lin(gl.tensor{ { 1e10, 2e10, 3e10 } }); return out end)
-    assert.are.equal("anomaly: matmul produced inf in forward at " .. site
-      .. " (inputs (1,3) and (3,1) had no nan/inf)", msg)
+    assert.are.equal("anomaly: linear produced inf in forward at " .. site
+      .. " (inputs (1,3), (1,3) and (1) had no nan/inf)", msg)
   end)
 
   it("passes on nan/inf an input already had", function()
