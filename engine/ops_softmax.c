@@ -225,7 +225,10 @@ static gl_tensor *softmax_common_forward(gl_tensor *const in[], const gl_op_args
     gl_tensor *y = gl_new(x->shape, x->ndim, x->dtype);
     int64_t outer, n, inner;
     split_at(x, a->dim, &outer, &n, &inner);
+    /* nothing to do when empty: the kernels would still walk a huge dim, as
+     * (2^53, 0) along dim 0, doing nothing 2^53 times */
     int rc = !y ? -1
+             : gl_numel(x) == 0 ? 0
              : x->dtype == GL_FLOAT32
                  ? softmax_kernel_float(gl_data_ptr(x), gl_data_ptr(y), outer, n, inner, log_sm)
                  : softmax_kernel_double(gl_data_ptr(x), gl_data_ptr(y), outer, n, inner, log_sm);
@@ -250,7 +253,9 @@ static int softmax_common_backward(const gl_node *node, const gl_tensor *gout, g
     int64_t outer, n, inner;
     split_at(y, node->args.dim, &outer, &n, &inner);
     int rc = -1;
-    if (dx && g->dtype == GL_FLOAT32)
+    if (dx && gl_numel(y) == 0) /* empty: see softmax_common_forward */
+        rc = 0;
+    else if (dx && g->dtype == GL_FLOAT32)
         rc = softmax_backward_kernel_float(gl_data_ptr(yc), gl_data_ptr(g), gl_data_ptr(dx),
                                            outer, n, inner, log_sm);
     else if (dx)

@@ -30,6 +30,8 @@ static int infer_shape(const char *op, const gl_tensor *t, const int64_t *shape,
         }
         out[i] = shape[i];
     }
+    if (gl_shape_overflows(shape, ndim)) /* (0, 2^62, 2^62): strides would overflow */
+        return gl_fail_status("%s: shape %s is too large", op, gl_shape_str(shape, ndim, b1, sizeof b1));
     int64_t numel = gl_numel(t);
     if (infer >= 0) {
         if (known == 0 || numel % known != 0)
@@ -347,6 +349,9 @@ gl_tensor *gl_expand(const gl_tensor *t, const int64_t *shape, int ndim)
                            (long long)have, i - lead);
         a.shape[i] = want;
     }
+    if (gl_shape_overflows(a.shape, ndim))
+        return gl_fail("expand: can't expand a tensor of shape %s to %s: the number of elements "
+                       "overflows 64 bits", gl_tshape(t, b1), gl_shape_str(a.shape, ndim, b2, sizeof b2));
     return gl_apply(GL_OP_EXPAND, (gl_tensor *const[]){(gl_tensor *)t}, 1, &a);
 }
 

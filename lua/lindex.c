@@ -156,7 +156,7 @@ static int i_narrow(lua_State *L)
     int64_t size = gl_ndim(t) ? gl_shape(t)[dim] : 0;
     lua_Integer first = luaL_checkinteger(L, 3), length = luaL_checkinteger(L, 4);
     int64_t start = check_index(L, first, dim + 1, size);
-    luaL_argcheck(L, length >= 0 && start + length <= size, 4,
+    luaL_argcheck(L, length >= 0 && length <= size - start, 4, /* start + length may overflow */
                   lua_pushfstring(L, "length %I from index %I passes the end of dim %d (size %I)", length,
                                   first, dim + 1, (lua_Integer)size));
     gl_tensor **slot = lgl_newslot(L);

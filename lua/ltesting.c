@@ -224,6 +224,9 @@ static int t_gradcheck(lua_State *L)
 
     /* analytic[k * total + j]: d out[k] / d (checked input element j), by
      * one backward per output element. */
+    if (total > 0 && m > ((int64_t)(SIZE_MAX / sizeof(double)) - 2) / total)
+        return luaL_error(L, "gradcheck: %I output elements by %I input elements is too many",
+                          (lua_Integer)m, (lua_Integer)total);
     double *analytic = lua_newuserdatauv(L, (size_t)(m * total + 1) * sizeof(double), 0); /* 5 */
     double *plus = lua_newuserdatauv(L, (size_t)(m + 1) * sizeof(double), 0);            /* 6 */
     double *minus = lua_newuserdatauv(L, (size_t)(m + 1) * sizeof(double), 0);           /* 7 */
@@ -284,7 +287,10 @@ static int t_gradcheck(lua_State *L)
             lua_pop(L, 1);
             p[e] = orig - eps;
             call_fn(L, 1, 3, n, false);
-            gl_copy_to_doubles(lgl_test(L, -1), minus);
+            gl_tensor *ym = lgl_test(L, -1);
+            if (gl_numel(ym) != m) /* minus has room for m */
+                return luaL_error(L, "gradcheck: fn's output changed size between calls");
+            gl_copy_to_doubles(ym, minus);
             lua_pop(L, 1);
             p[e] = orig;
             for (int64_t k = 0; k < m; k++) {

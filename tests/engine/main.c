@@ -5,7 +5,7 @@
 
 #define GROUPS(X)                                                                            \
     X(core) X(views) X(binary) X(unary) X(reduce) X(inplace) X(optim) X(matmul) X(nn)        \
-    X(loss) X(print) X(autograd) X(seed) X(golden) X(errors) X(random) X(anomaly) X(readers) \
+    X(loss) X(print) X(autograd) X(seed) X(golden) X(errors) X(random) X(regressions) X(anomaly) X(readers) \
     X(perfops)
 
 #define DECLARE(name)                                                                        \
