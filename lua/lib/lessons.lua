@@ -43,15 +43,14 @@ local function wrap(text, width)
   local out, words, indent = {}, nil, ""
   local function flush()
     if not words then return end
-    local line, first = "", true
+    local line = ""
     for _, word in ipairs(words) do
       if #line + #word + 1 > width and line ~= "" then
         out[#out + 1] = line
         line = indent .. word
       else
-        line = (line == "" or (first and line == "")) and (line .. word) or (line .. " " .. word)
+        line = line == "" and word or line .. " " .. word
       end
-      first = false
     end
     out[#out + 1] = line
     words = nil
@@ -179,18 +178,17 @@ end
 -- Every lesson built into the program, in file order: { {module=, lesson=}, ... }
 local function catalog()
   local names = {}
-  local source = gl and gl._embedded_modules and gl._embedded_modules() or package.preload
-  if type(source) == "table" then
-    for k, v in pairs(source) do
-      local name = type(k) == "string" and k or v
-      if type(name) == "string" and name:match("^lessons%.%d") then names[#names + 1] = name end
-    end
+  for name in pairs(package.preload) do -- the binding preloads every built-in module
+    if type(name) == "string" and name:match("^lessons%.%d") then names[#names + 1] = name end
   end
   table.sort(names)
   local out = {}
   for _, name in ipairs(names) do
     local ok, lesson = pcall(require, name)
-    if ok and type(lesson) == "table" then
+    if not ok or type(lesson) ~= "table" then -- say so: a silent skip would hide the error
+      io.stderr:write(string.format("gradlab: lesson %s does not load: %s\n", name,
+        ok and "it returns no table" or tostring(lesson)))
+    else
       out[#out + 1] = { module = name, lesson = lesson, number = tonumber(name:match("^lessons%.(%d+)")),
                         short = (name:gsub("^lessons%.%d+_", "")) }
     end
