@@ -35,6 +35,9 @@ size_t gl_pool_bytes(void) { return 0; }
 #define POOL_DEPTH 16
 #define POOL_SMALL 1024
 #define POOL_DEPTH_SMALL 1024
+#ifndef POOL_CLASS_BYTES
+#define POOL_CLASS_BYTES ((size_t)4 << 20)
+#endif
 #define POOL_MAX_BYTES ((size_t)256 << 20)
 
 /* The waiting buffers of one size, linked through their first bytes (every
@@ -93,13 +96,21 @@ void *gl_pool_alloc(size_t nbytes)
     return aligned_alloc(64, rounded ? rounded : 64);
 }
 
+static int pool_depth(size_t nbytes)
+{
+    if (nbytes <= POOL_SMALL)
+        return POOL_DEPTH_SMALL;
+    size_t by_bytes = POOL_CLASS_BYTES / nbytes;
+    return by_bytes > POOL_DEPTH ? (int)by_bytes : POOL_DEPTH;
+}
+
 void gl_pool_free(void *p, size_t nbytes)
 {
     if (!p)
         return;
     if (nbytes <= POOL_MAX_BYTES / 4 && pooled_bytes + nbytes <= POOL_MAX_BYTES) {
         pool_class *c = find_class(nbytes, true);
-        if (c->count < (nbytes <= POOL_SMALL ? POOL_DEPTH_SMALL : POOL_DEPTH)) {
+        if (c->count < pool_depth(nbytes)) {
             *(void **)p = c->head;
             c->head = p;
             c->count++;

@@ -28,7 +28,8 @@
 #define LGL_TENSOR "gradlab.Tensor"
 
 typedef struct lgl_box {
-    gl_tensor *t; /* NULL while being filled, and after __gc / __close */
+    gl_tensor *t;    /* NULL while being filled, and after __gc / __close */
+    const void *tag; /* lgl_box_tag: how tobox (ltensor.c) knows a box */
 } lgl_box;
 
 /* ---------------------------------------------------------- registration */

@@ -59,14 +59,13 @@ void lgl_account(lua_State *L)
 
 /* -------------------------------------------------------------- boxes */
 
-/* A box is recognised by its metatable, without luaL_checkudata's lookup
- * by name (a string hash and compare, ~20 times per step of a loop of ops,
- * 11% of its instructions). The registry holds the metatable under
- * &tensor_mt_key and under the integer mt_ref; mt_cache is its address in
- * the state that opened the module last, so the common check is a pointer
- * compare. In another state the address differs and the check falls back
- * to the registry. The state's closing clears mt_cache (sentinel_gc), so a
- * stale address never matches a table that reuses the memory. */
+/* The metatable every new box gets (push_mt), found without a lookup by
+ * name. The registry holds it under &tensor_mt_key and under the integer
+ * mt_ref; mt_cache is its address in the state that opened the module
+ * last, so the common case is one rawgeti and a pointer compare. In another
+ * state the address differs and push_mt falls back to the registry. The
+ * state's closing clears mt_cache (sentinel_gc), so a stale address never
+ * matches a table that reuses the memory. */
 static const char tensor_mt_key = 0;
 static const void *mt_cache;
 static int mt_ref = LUA_NOREF;
@@ -89,19 +88,19 @@ static void push_mt(lua_State *L)
     lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
 }
 
-/* The box at idx, or NULL if it is not a gradlab.Tensor. */
+/* The box at idx, or NULL if it is not a gradlab.Tensor. A box is known by
+ * its size and its tag, the address of a variable of this module: no other
+ * userdata holds that address unless C code forges it, and the size check
+ * keeps smaller userdata (and light userdata, size 0) from being read past
+ * their end. Two reads instead of fetching and comparing the metatable,
+ * which cost ~150 instructions a check, ~20 checks a step of a loop of
+ * small ops (bench/PROFILE.md). */
+static const char box_tag = 0;
 static lgl_box *tobox(lua_State *L, int idx)
 {
     lgl_box *b = lua_touserdata(L, idx);
-    if (!b || !lua_getmetatable(L, idx))
+    if (!b || lua_rawlen(L, idx) != sizeof *b || b->tag != &box_tag)
         return NULL;
-    if (!mt_cache || lua_topointer(L, -1) != mt_cache) {
-        lua_rawgetp(L, LUA_REGISTRYINDEX, &tensor_mt_key);
-        if (!lua_rawequal(L, -1, -2))
-            b = NULL;
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
     return b;
 }
 
@@ -110,6 +109,7 @@ gl_tensor **lgl_newslot(lua_State *L)
 {
     lgl_box *b = lua_newuserdatauv(L, sizeof *b, 1);
     b->t = NULL;
+    b->tag = &box_tag;
     push_mt(L);
     lua_setmetatable(L, -2);
     acct_debt += LGL_BOX_COST;
