@@ -17,7 +17,13 @@ OPT = -O1 -DGL_NO_POOL
 else
 BUILD ?= build
 SANFLAGS =
-OPT = -O2
+# Link-time optimization: the binding and the ops call many one-line engine
+# functions in other files (gl_data_ptr, gl_dtype_size, gl_numel, ...);
+# inlining them across files took 15% off a loop of small ops
+# (bench/PROFILE.md). Fat objects also link without it (bench/profile.sh).
+# `make LTO=` builds without.
+LTO ?= -flto=auto -ffat-lto-objects
+OPT = -O2 $(LTO)
 endif
 
 PKGS_ENGINE = openblas
@@ -35,7 +41,7 @@ CFLAGS ?= $(OPT) -g
 # turn per-element selects (ReLU's backward) into vector blends. IEEE results
 # (NaN, inf, rounding) are unchanged.
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -fno-math-errno -fno-trapping-math $(SANFLAGS) -Iengine -Ilua -Iviz $(PKG_CFLAGS)
-LDFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS) $(filter -flto%,$(LTO))
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
 LUA_C_SRC := $(sort $(wildcard lua/*.c))
@@ -86,7 +92,7 @@ $(PROG): $(REPL_OBJ) $(LUA_OBJ) $(VIZ_OBJ) $(LIB)
 
 # For a stock lua5.4: Lua's symbols come from the interpreter.
 $(MODULE): $(LUA_OBJ) $(VIZ_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -shared -o $@ $(LUA_OBJ) $(VIZ_OBJ) $(LIB) $(LIBS_VIZ) $(LIBS_ENGINE)
+	$(CC) $(LDFLAGS) -fPIC -shared -o $@ $(LUA_OBJ) $(VIZ_OBJ) $(LIB) $(LIBS_VIZ) $(LIBS_ENGINE)
 
 $(ENGINE_TESTS): $(ENGINE_TEST_SRC) $(LIB) tests/engine/test.h
 	@mkdir -p $(dir $@)

@@ -193,21 +193,20 @@ gl_tensor *gl_apply(gl_op op, gl_tensor *const in[], int n, const gl_op_args *a)
             node->next_leaf[i] = gl_retain(x);
         }
         if (def->saves & GL_SAVE_INPUTS) {
-            /* an alias, not x itself: x may hold this graph, and the
-             * alias holds only x's storage, so there is no cycle */
-            node->saved[i] = gl_alias(x);
+            /* x itself: no cycle, since x leads only to older nodes (its
+             * grad_fn) and a leaf's .grad never carries a graph (backward
+             * and gl_set_grad make it with grad mode off). The output is
+             * another matter: see saved_out below. */
+            node->saved[i] = gl_retain(x);
             node->saved_version[i] = x->storage->version;
-            if (!node->saved[i]) {
-                gl_node_release(node);
-                gl_release(out);
-                return NULL;
-            }
         }
     }
     gl_meta_of(out, &node->out_meta);
     if (site[0])
         node->site = strdup(site); /* NULL if out of memory: only a message loses it */
     if (def->saves & GL_SAVE_OUTPUT) {
+        /* an alias, not out itself: out holds this node (its grad_fn), and
+         * the alias holds only out's storage, so there is no cycle */
         node->saved_out = gl_alias(out);
         node->saved_version[n] = out->storage->version;
         if (!node->saved_out) {

@@ -5,10 +5,14 @@
  *
  * Bounded: at most POOL_MAX_BYTES wait in total (the rest go back to
  * malloc), at most POOL_SIZES distinct sizes are tracked (a size that
- * finds no slot is simply freed), and at most POOL_DEPTH buffers of one
- * size wait, POOL_DEPTH_SMALL of a size up to POOL_SMALL bytes: a loop of
- * tiny ops drops hundreds of them at each garbage collection. Not thread-safe: the engine is used from
- * one thread, as the Lua state that drives it. */
+ * finds no slot is simply freed), and of one size at most POOL_DEPTH
+ * buffers or POOL_CLASS_BYTES, whichever allows more, wait; POOL_DEPTH_SMALL
+ * of a size up to POOL_SMALL bytes. Garbage collection hands back dropped
+ * tensors in batches: a loop of tiny ops drops hundreds at a time, a loop
+ * of 64x64 products ~60 16 KB results, and what the pool can't hold goes
+ * through free() and malloc again (malloc_consolidate was 1% of that loop).
+ * Not thread-safe: the engine is used from one thread, as the Lua state
+ * that drives it. */
 #include "internal.h"
 
 #include <stdlib.h>
