@@ -14,26 +14,32 @@
 /* Tensor storage lives outside Lua's heap, so the collector cannot see that
  * a dropped 1 MB tensor is worth collecting. Two measures, both driven by
  * gl_live_bytes() (process-wide, as these figures are):
- *  - pacing: every LGL_GC_CHUNK bytes of new storage are reported as GC
- *    debt (lua_gc LUA_GCSTEP, kb), so an incremental collector works as if
- *    Lua had allocated them;
+ *  - pacing: every LGL_GC_CHUNK bytes of new storage (and LGL_BOX_COST a
+ *    box) are reported as GC debt (lua_gc LUA_GCSTEP, kb): a minor
+ *    collection in generational mode (gradlab's, and stock lua5.4's), an
+ *    incremental step otherwise. 256 KB: a loop of 64x64 products recycles
+ *    its results every ~15 calls, a loop of tiny ops every ~25 steps;
  *  - a bound: when live storage passes twice what was live after the last
- *    full collection plus LGL_GC_SLACK, a full collection runs. Stepping
- *    alone is not enough: in generational mode (stock lua5.4's default) a
- *    tensor that survives two minor collections is old and waits for a
- *    major one, which Lua starts only when *its* heap doubles. */
+ *    full collection plus LGL_GC_SLACK, a full collection runs. Minor
+ *    collections are not enough: a tensor that survives two of them (an
+ *    activation kept from forward to backward) is old and waits for a
+ *    major collection, which Lua starts only when *its* heap doubles. With
+ *    64 MB of slack the MLP fit (bench/mlp_fit.lua) peaked at 122 MB, with
+ *    4 MB at 30 MB, equally fast (a full collection costs ~35 us). */
 #ifndef LGL_GC_CHUNK
-#define LGL_GC_CHUNK (1 << 20)
+#define LGL_GC_CHUNK (256 << 10)
 #endif
-#define LGL_GC_SLACK ((size_t)64 << 20)
+#ifndef LGL_GC_SLACK
+#define LGL_GC_SLACK ((size_t)4 << 20)
+#endif
 /* What one box costs outside Lua's heap besides its storage, reported as
  * debt when the box is made. Without it the collector saw 16 bytes for a
  * 4-element tensor, ran once per doubling of Lua's own heap, and a loop of
  * tiny ops piled up garbage (713 MB after 300,000 steps). The parts, with
  * malloc's headers: the engine's tensor and storage structs (~230 bytes),
- * the graph node an op records (~620 bytes for two inputs) and the aliases
- * it saves (~200 bytes each), and the box (~70 bytes). 1 KB is about one
- * op's result; views and leaves cost less. */
+ * the graph node an op records (~620 bytes for two inputs) and the alias
+ * of a saved result (~200 bytes), and the box (~70 bytes). 1 KB is about
+ * one op's result; views and leaves cost less. */
 #define LGL_BOX_COST 1024
 static size_t acct_seen; /* gl_live_bytes() at the last report */
 static size_t acct_debt; /* bytes grown since the last step */
@@ -508,6 +514,12 @@ static int t_set_printoptions(lua_State *L)
 }
 
 static const lgl_reg module_fns[] = {
+    /* __gc itself, callable: for library code that alone holds an
+     * intermediate (nn.Sequential), so its storage goes back to the pool as
+     * soon as the graph is done with it, still in cache, rather than
+     * whenever the collector finds the box. */
+    {"_release", t_gc, LGL_FN, "gl._release(x)",
+     "Internal: x lets go of its tensor now (x is closed afterwards); for library code that alone holds x."},
     {"live_bytes", t_live_bytes, LGL_FN, "gl.live_bytes() -> integer",
      "Bytes held by live tensor storage in this process (what the collector is told about)."},
     {"set_printoptions", t_set_printoptions, LGL_FN,

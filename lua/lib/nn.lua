@@ -289,6 +289,16 @@ end
 
 -- ------------------------------------------------------------------ layers
 
+-- The forward functions that keep no reference to their input or their
+-- output and always return a new tensor. Between two such layers the
+-- intermediate is held by Sequential alone (and by the graph, through the
+-- engine's own references), so Sequential releases its box as soon as the
+-- next layer has used it: the storage goes back to the buffer pool when
+-- backward is done with it, while still in cache, instead of waiting for
+-- the garbage collector (the float64 MLP fit: 3.85 -> 3.17 s).
+local keeps_nothing = {}
+local release = rawget(gl, "_release")
+
 local Linear = class("Linear")
 
 -- Arguments checked by nn.Linear / nn.MLP.
@@ -326,6 +336,8 @@ function Linear:forward(x)
   return y
 end
 
+keeps_nothing[Linear.forward] = true
+
 function Linear:extra_repr()
   return string.format("in_features=%d, out_features=%d, bias=%s",
     self.in_features, self.out_features, tostring(self.bias ~= nil))
@@ -362,6 +374,7 @@ local function activation(name, method, sig, text)
     check_input(x, name)
     return x[method](x)
   end
+  keeps_nothing[cls.forward] = true
   nn[name] = doc(function() return (cls()) end, sig, text)
   return cls
 end
@@ -383,6 +396,7 @@ local function along_dim(name, method, sig, text)
     end
     return (util.call_for_user(x[method], x, d))
   end
+  keeps_nothing[cls.forward] = true
   function cls:extra_repr() return "dim=" .. self.dim end
   nn[name] = doc(function(dim)
     if dim == nil then dim = -1 end
@@ -435,7 +449,14 @@ function Sequential:add(m)
 end
 
 function Sequential:forward(x)
-  for i = 1, #self do x = self[i](x) end
+  local ours = false -- x was made by a layer that keeps nothing (see keeps_nothing)
+  for i = 1, #self do
+    local m = self[i]
+    local pure = keeps_nothing[m.forward] == true
+    local y = m(x)
+    if ours and pure and release and not rawequal(x, y) then release(x) end
+    ours, x = pure, y
+  end
   return x
 end
 

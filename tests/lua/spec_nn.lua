@@ -240,6 +240,45 @@ Sequential(
     assert.is_true(model[2][1].training)
   end)
 
+  it("frees intermediates between its built-in layers without the collector", function()
+    local model = nn.Sequential(nn.Linear(2, 1000), nn.ReLU(), nn.Linear(1000, 1000), nn.Tanh(),
+      nn.Linear(1000, 1))
+    local x = gl.rand(100, 2)
+    collectgarbage()
+    collectgarbage("stop") -- only Sequential's own releases may free anything below
+    local before = gl.live_bytes()
+    local y
+    gl.no_grad(function() y = model(x) end)
+    -- four (100,1000) float32 intermediates were made; only y (100,1) may stay
+    local grown = gl.live_bytes() - before
+    collectgarbage("restart")
+    assert.are.equal("100,1", shape(y))
+    assert.is_true(grown <= 100 * 4, "live bytes grew by " .. grown)
+  end)
+
+  it("keeps intermediates a user's layer may hold", function()
+    local seen_in, seen_out
+    local Keep = nn.Module("Keep")
+    function Keep:forward(x) seen_in = x; return x * 1 end
+    local model = nn.Sequential(nn.Linear(2, 3), Keep(), nn.ReLU(),
+      function(x) seen_out = x; return x end, nn.Tanh(), nn.Sequential(), nn.Sigmoid())
+    local x = gl.rand(4, 2)
+    local y = model(x)
+    local want = model[1](x)
+    assert.are.same(want:totable(), seen_in:totable())             -- input of a user module
+    assert.are.same(want:relu():totable(), seen_out:totable())      -- output of a built-in into a Lambda
+    assert.are.same(want:relu():tanh():sigmoid():totable(), y:totable()) -- the empty Sequential passes x on
+    assert.is_true(gl.is_tensor(x))                                 -- the caller's input is never released
+    -- gradients through released intermediates equal the unreleased chain's
+    local plain = model[7](model[5](model[3](model[1](x))))
+    model:zero_grad()
+    model(x):sum():backward()
+    local wg = model[1].weight.grad:clone()
+    model:zero_grad()
+    plain:sum():backward()
+    assert.are.same(wg:totable(), model[1].weight.grad:totable())
+  end)
+
   it("converts its parameters with double() and float()", function()
     local model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     local before = model[1].weight:totable()
