@@ -14,18 +14,23 @@
 /* Tensor storage lives outside Lua's heap, so the collector cannot see that
  * a dropped 1 MB tensor is worth collecting. Two measures, both driven by
  * gl_live_bytes() (process-wide, as these figures are):
- *  - pacing: every LGL_GC_CHUNK bytes of new storage (and LGL_BOX_COST a
- *    box) are reported as GC debt (lua_gc LUA_GCSTEP, kb): a minor
- *    collection in generational mode (gradlab's, and stock lua5.4's), an
- *    incremental step otherwise. 256 KB: a loop of 64x64 products recycles
- *    its results every ~15 calls, a loop of tiny ops every ~25 steps;
+ *  - pacing: new storage (and LGL_BOX_COST a box) is reported as GC debt
+ *    (lua_gc LUA_GCSTEP, kb) once it reaches LGL_GC_CHUNK and what was live
+ *    after the last step: a minor collection in generational mode
+ *    (gradlab's, and stock lua5.4's), an incremental step otherwise. A loop
+ *    of tiny ops collects every ~40 steps, of 64x64 products every ~15
+ *    calls. The live part keeps big tensors young: a result that a variable
+ *    holds across two minor collections turns old and waits for a full one
+ *    (a loop of 256x256 products stepping every 256 KB ran full collections
+ *    every 16 calls and lost 5%);
  *  - a bound: when live storage passes twice what was live after the last
  *    full collection plus LGL_GC_SLACK, a full collection runs. Minor
  *    collections are not enough: a tensor that survives two of them (an
  *    activation kept from forward to backward) is old and waits for a
  *    major collection, which Lua starts only when *its* heap doubles. With
  *    64 MB of slack the MLP fit (bench/mlp_fit.lua) peaked at 122 MB, with
- *    4 MB at 30 MB, equally fast (a full collection costs ~35 us). */
+ *    4 MB at 30 MB, equally fast (a full collection costs ~35 us; since
+ *    nn.Sequential releases its intermediates, 20 MB). */
 #ifndef LGL_GC_CHUNK
 #define LGL_GC_CHUNK (256 << 10)
 #endif
@@ -44,6 +49,7 @@
 static size_t acct_seen; /* gl_live_bytes() at the last report */
 static size_t acct_debt; /* bytes grown since the last step */
 static size_t acct_base; /* gl_live_bytes() after the last full collection */
+static size_t acct_step_live; /* gl_live_bytes() after the last step */
 
 void lgl_account(lua_State *L)
 {
@@ -55,11 +61,11 @@ void lgl_account(lua_State *L)
         lua_gc(L, LUA_GCCOLLECT);
         acct_base = acct_seen = gl_live_bytes();
         acct_debt = 0;
-    } else if (acct_debt >= LGL_GC_CHUNK) {
+    } else if (acct_debt >= LGL_GC_CHUNK && acct_debt >= acct_step_live) {
         size_t kb = acct_debt / 1024;
         acct_debt = 0;
         lua_gc(L, LUA_GCSTEP, (int)(kb > 1u << 30 ? 1u << 30 : kb));
-        acct_seen = gl_live_bytes();
+        acct_seen = acct_step_live = gl_live_bytes();
     }
 }
 
