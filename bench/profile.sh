@@ -27,7 +27,9 @@ PROG=$BUILD/gradlab
 LUA_A=$(pkg-config --variable=libdir lua5.4 2>/dev/null)/liblua5.4.a
 if [ -f "$LUA_A" ] && [ -f "$BUILD/libgradlab.a" ]; then
     # shellcheck disable=SC2046
-    if ${CC:-cc} -o "$BUILD/bench/gradlab-prof" "$BUILD"/obj/repl/*.o "$BUILD"/obj/lua/*.o \
+    # -flto=auto: the objects carry LTO code too (make's default); linking
+    # it keeps the profile the same program as $BUILD/gradlab
+    if ${CC:-cc} -flto=auto -o "$BUILD/bench/gradlab-prof" "$BUILD"/obj/repl/*.o "$BUILD"/obj/lua/*.o \
         "$BUILD"/obj/viz/*.o "$BUILD/libgradlab.a" "$LUA_A" \
         $(pkg-config --libs readline 2>/dev/null || echo -lreadline) \
         $(pkg-config --libs SDL2_ttf SDL2_image sdl2 openblas) -lm -ldl; then
