@@ -158,7 +158,7 @@ gl_tensor *gl_stack(const gl_tensor *const *ts, int n, int dim)
                        gl_tshape(ts[0], b), GL_MAX_DIMS);
     if (gl_normalize_dim("stack", ts[0], dim, 1, &d) != 0)
         return NULL;
-    gl_tensor **u = malloc(sizeof *u * (size_t)n);
+    gl_tensor **u = calloc((size_t)n, sizeof *u);
     if (!u)
         return gl_fail("out of memory: stack of %d tensors", n);
     int made = 0;
