@@ -14,15 +14,18 @@
 /* Tensor storage lives outside Lua's heap, so the collector cannot see that
  * a dropped 1 MB tensor is worth collecting. Two measures, both driven by
  * gl_live_bytes() (process-wide, as these figures are):
- *  - pacing: new storage (and LGL_BOX_COST a box) is reported as GC debt
- *    (lua_gc LUA_GCSTEP, kb) once it reaches LGL_GC_CHUNK and what was live
- *    after the last step: a minor collection in generational mode
- *    (gradlab's, and stock lua5.4's), an incremental step otherwise. A loop
- *    of tiny ops collects every ~40 steps, of 64x64 products every ~15
- *    calls. The live part keeps big tensors young: a result that a variable
- *    holds across two minor collections turns old and waits for a full one
- *    (a loop of 256x256 products stepping every 256 KB ran full collections
- *    every 16 calls and lost 5%);
+ *  - pacing: new storage and LGL_BOX_COST a box are reported as GC debt
+ *    (lua_gc LUA_GCSTEP, kb): a minor collection in generational mode
+ *    (gradlab's, and stock lua5.4's), an incremental step otherwise. It
+ *    runs when the boxes made reach LGL_GC_CHUNK (a loop of tiny ops:
+ *    every ~40 steps, whatever else is live), or when new storage reaches
+ *    both LGL_GC_CHUNK and what was live after the last step (64x64
+ *    products: every ~15 calls). The live part keeps big results young: a
+ *    result that a variable holds across two minor collections turns old
+ *    and waits for a full one (a loop of 256x256 products stepping every
+ *    256 KB ran a full collection every 16 calls and lost 5%). Boxes alone
+ *    can't carry that part: with 200 MB live, a loop of tiny ops would then
+ *    collect once per 200 MB of boxes (5.4 us a step instead of 1.9);
  *  - a bound: when live storage passes twice what was live after the last
  *    full collection plus LGL_GC_SLACK, a full collection runs. Minor
  *    collections are not enough: a tensor that survives two of them (an
@@ -47,7 +50,8 @@
  * one op's result; views and leaves cost less. */
 #define LGL_BOX_COST 1024
 static size_t acct_seen; /* gl_live_bytes() at the last report */
-static size_t acct_debt; /* bytes grown since the last step */
+static size_t acct_debt; /* storage bytes grown since the last step */
+static size_t acct_box_debt; /* LGL_BOX_COST per box made since the last step */
 static size_t acct_base; /* gl_live_bytes() after the last full collection */
 static size_t acct_step_live; /* gl_live_bytes() after the last step */
 
@@ -60,10 +64,11 @@ void lgl_account(lua_State *L)
     if (live > 2 * acct_base + LGL_GC_SLACK) {
         lua_gc(L, LUA_GCCOLLECT);
         acct_base = acct_seen = gl_live_bytes();
-        acct_debt = 0;
-    } else if (acct_debt >= LGL_GC_CHUNK && acct_debt >= acct_step_live) {
-        size_t kb = acct_debt / 1024;
-        acct_debt = 0;
+        acct_debt = acct_box_debt = 0;
+    } else if (acct_box_debt >= LGL_GC_CHUNK ||
+               (acct_debt >= LGL_GC_CHUNK && acct_debt >= acct_step_live)) {
+        size_t kb = (acct_debt + acct_box_debt) / 1024;
+        acct_debt = acct_box_debt = 0;
         lua_gc(L, LUA_GCSTEP, (int)(kb > 1u << 30 ? 1u << 30 : kb));
         acct_seen = acct_step_live = gl_live_bytes();
     }
@@ -124,7 +129,7 @@ gl_tensor **lgl_newslot(lua_State *L)
     b->tag = &box_tag;
     push_mt(L);
     lua_setmetatable(L, -2);
-    acct_debt += LGL_BOX_COST;
+    acct_box_debt += LGL_BOX_COST;
     lgl_broadcast_enter(L);
     return &b->t;
 }

@@ -67,6 +67,28 @@ describe("memory", function()
     end
   end)
 
+  it("a big live tensor does not stop small garbage from being collected", function()
+    -- the collector is paced by boxes made, not only by storage relative to
+    -- what is live: with 40 MB live, a loop of tiny ops must still collect
+    -- every few dozen steps (it once let Lua's heap grow to MBs of boxes)
+    local big = gl.zeros(10 * 1000 * 1000) -- float32: 40 MB
+    local a = gl.tensor({ 0.1, -0.2, 0.3, 0.4 }, { requires_grad = true })
+    local b = gl.tensor({ 1.5, 0.5, -1.0, 2.0 })
+    local mode = collectgarbage("generational") -- gradlab's mode (repl/state.c)
+    collectgarbage()
+    local base = collectgarbage("count")
+    local peak = 0
+    for i = 1, 20000 do
+      local l = ((a * b + b):tanh() * a):sum()
+      l:backward()
+      a.grad:zero_()
+      if i % 100 == 0 then peak = math.max(peak, collectgarbage("count") - base) end
+    end
+    collectgarbage(mode)
+    assert.is_true(peak < 256, string.format("Lua's heap grew by %.0f KB", peak))
+    assert.are.equal(10 * 1000 * 1000, big:numel())
+  end)
+
   it("tensors kept alive are not collected", function()
     local keep = {}
     for i = 1, 100 do keep[i] = gl.full({256 * 1024}, i) end
