@@ -14,37 +14,22 @@ usage: test_io.py [path/to/gradlab]      (default: build/gradlab)
 Python 3 standard library only; ends with "N passed, M failed".
 """
 import os
-import pty
-import re
-import select
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
+
+# harness.py is beside this file (the script's directory is on sys.path
+# anyway, unless PYTHONSAFEPATH or -P leave it out)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Failure, Repl, check, run_tests, terminal_env
 
 GRADLAB = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/gradlab")
 TMP = tempfile.mkdtemp(prefix="gradlab-io-test-")
-ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]|\x07|\r")
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 def env(**extra):
-    e = dict(os.environ, TERM="xterm", NO_COLOR="1", INPUTRC="/dev/null",
-             GRADLAB_HISTORY=os.path.join(TMP, "history"), SDL_VIDEODRIVER="offscreen")
-    for k, v in extra.items():
-        e[k] = v
-    return e
+    return terminal_env(os.path.join(TMP, "history"), SDL_VIDEODRIVER="offscreen", **extra)
 
 
 def write(name, text):
@@ -180,55 +165,14 @@ def test_error_values():
 def session(history, lines):
     """Types lines at the REPL with GRADLAB_HISTORY=history, then Ctrl-D;
     returns (everything shown, exit status)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(GRADLAB, [GRADLAB], env(GRADLAB_HISTORY=history))
-        finally:
-            os._exit(127)
-    raw = b""
-
-    def prompts(n, timeout=10):
-        """Waits until n prompts have been shown."""
-        nonlocal raw
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if ANSI.sub(b"", raw).count(b"gl> ") >= n:
-                return
-            r, _, _ = select.select([fd], [], [], 0.05)
-            if r:
-                try:
-                    raw += os.read(fd, 65536)
-                except OSError:
-                    break
-        raise Failure("timed out waiting for prompt %d: %r" % (n, ANSI.sub(b"", raw)[-800:]))
-
+    r = Repl(GRADLAB, env(GRADLAB_HISTORY=history), timeout=10)
     try:
-        prompts(1)
-        for i, line in enumerate(lines):
-            os.write(fd, (line + "\n").encode())
-            prompts(i + 2)
-        os.write(fd, b"\x04")
-        deadline = time.monotonic() + 10
-        status = None
-        while time.monotonic() < deadline:
-            pid2, st = os.waitpid(pid, os.WNOHANG)
-            if pid2:
-                status = os.waitstatus_to_exitcode(st)
-                break
-            r, _, _ = select.select([fd], [], [], 0.05)
-            if r:
-                try:
-                    raw += os.read(fd, 65536)
-                except OSError:
-                    pass
-        if status is None:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise Failure("gradlab did not exit at Ctrl-D")
+        r.prompt()
+        for line in lines:
+            r.run(line)
     finally:
-        os.close(fd)
-    return ANSI.sub(b"", raw).decode(errors="replace"), status
+        status = r.close()  # Ctrl-D, also after a failure: no gradlab left running
+    return r.text(), status
 
 
 def test_history_missing_directory():
@@ -267,27 +211,5 @@ TESTS = [
 ]
 
 
-def main():
-    if not os.access(GRADLAB, os.X_OK):
-        print("no program at %s (run make first)" % GRADLAB)
-        print("0 passed, %d failed" % len(TESTS))
-        return 1
-    passed = failed = 0
-    t0 = time.monotonic()
-    for t in TESTS:
-        try:
-            t()
-            passed += 1
-            print("ok   %s" % t.__name__)
-        except Exception as e:
-            failed += 1
-            print("FAIL %s: %s" % (t.__name__, e if isinstance(e, Failure) else traceback.format_exc()))
-        sys.stdout.flush()
-    shutil.rmtree(TMP, ignore_errors=True)
-    print("(%.1f s)" % (time.monotonic() - t0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(GRADLAB, TESTS, scratch=TMP))

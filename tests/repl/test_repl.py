@@ -7,146 +7,34 @@ usage: test_repl.py [path/to/gradlab]      (default: build/gradlab)
 Python 3 standard library only. Each check is one test; the last line is
 "N passed, M failed" and the exit status is non-zero if any failed.
 """
-import fcntl
 import os
-import pty
 import re
-import select
-import shutil
-import signal
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
-import traceback
+
+# harness.py is beside this file (the script's directory is on sys.path
+# anyway, unless PYTHONSAFEPATH or -P leave it out)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness
+from harness import MORE, Failure, check, run_tests, terminal_env
 
 GRADLAB = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/gradlab")
-PROMPT = "gl> "
-MORE = "..> "
 TIMEOUT = 5.0
 
 TMP = tempfile.mkdtemp(prefix="gradlab-repl-test-")
-ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]|\x07|\r")
 
 
 def base_env(**extra):
-    env = dict(os.environ)
-    env["TERM"] = "xterm"
-    env["NO_COLOR"] = "1"
-    env["GRADLAB_HISTORY"] = os.path.join(TMP, "default_history")
-    env.pop("INPUTRC", None)
-    env["INPUTRC"] = "/dev/null"  # no user key bindings
-    for k, v in extra.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
-    return env
+    return terminal_env(os.path.join(TMP, "default_history"), **extra)
 
 
-class Failure(Exception):
-    pass
+class Repl(harness.Repl):
+    """gradlab at a pseudo-terminal, in base_env() unless ENV is given."""
 
-
-class Repl:
-    """gradlab at a pseudo-terminal."""
-
-    def __init__(self, args=(), env=None):
-        env = env or base_env()
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: the pty is its terminal
-            try:
-                os.execve(GRADLAB, [GRADLAB, *args], env)
-            finally:
-                os._exit(127)
-        self.pid, self.fd = pid, fd
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 200, 0, 0))
-        self.raw = b""
-        self.mark = 0  # position in the cleaned text where the last command began
-        self.status = None
-
-    def text(self):
-        return ANSI.sub(b"", self.raw).decode("utf-8", "replace")
-
-    def _read(self, deadline):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        r, _, _ = select.select([self.fd], [], [], min(left, 0.05))
-        if r:
-            try:
-                data = os.read(self.fd, 65536)
-            except OSError:  # EIO: the child has gone
-                data = b""
-            if not data:
-                raise Failure("gradlab exited; output:\n" + self.text()[-2000:])
-            self.raw += data
-        return True
-
-    def expect(self, pattern, timeout=TIMEOUT):
-        """Waits for the regex after the mark; returns the text from the mark
-        to the end of the match and moves the mark past it."""
-        deadline = time.monotonic() + timeout
-        rx = re.compile(pattern)
-        while True:
-            t = self.text()
-            m = rx.search(t, self.mark)
-            if m:
-                out = t[self.mark:m.end()]
-                self.mark = m.end()
-                return out
-            if not self._read(deadline):
-                raise Failure("timed out waiting for %r; output after mark:\n%r" % (pattern, t[self.mark:][-1500:]))
-
-    def send(self, s):
-        os.write(self.fd, s.encode() if isinstance(s, str) else s)
-
-    def prompt(self, timeout=TIMEOUT):
-        return self.expect(re.escape(PROMPT) + r"$", timeout)
-
-    def run(self, line, timeout=TIMEOUT):
-        """Sends one line, waits for the next primary prompt; returns the
-        output lines (without the echoed input and the prompt)."""
-        self.send(line + "\n")
-        out = self.prompt(timeout)
-        out = out[: -len(PROMPT)]
-        lines = out.split("\n")
-        return [l for l in lines[1:] if l != ""] if lines else []
-
-    def close(self, timeout=TIMEOUT):
-        if self.status is None:
-            try:
-                self.send(b"\x04")
-            except OSError:
-                pass
-            self.wait(timeout)
-
-    def wait(self, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.status = status
-                break
-            try:
-                r, _, _ = select.select([self.fd], [], [], 0.05)
-                if r:
-                    self.raw += os.read(self.fd, 65536)
-            except OSError:
-                time.sleep(0.02)
-        if self.status is None:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.status = -1
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
-        if self.status == -1:
-            raise Failure("gradlab did not exit")
-        return os.waitstatus_to_exitcode(self.status)
+    def __init__(self, env=None):
+        super().__init__(GRADLAB, env or base_env(), timeout=TIMEOUT)
 
 
 def run_prog(args, stdin=None, input_text=None, env=None, timeout=10):
@@ -159,11 +47,6 @@ def write(name, text):
     with open(path, "w") as f:
         f.write(text)
     return path
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 # ------------------------------------------------------------------ tests
@@ -474,27 +357,5 @@ TESTS = [
 ]
 
 
-def main():
-    if not os.access(GRADLAB, os.X_OK):
-        print("no program at %s (run make first)" % GRADLAB)
-        print("0 passed, %d failed" % len(TESTS))
-        return 1
-    passed = failed = 0
-    t0 = time.monotonic()
-    for t in TESTS:
-        try:
-            t()
-            passed += 1
-            print("ok   %s" % t.__name__)
-        except Exception as e:  # Failure, or anything unexpected
-            failed += 1
-            print("FAIL %s: %s" % (t.__name__, e if isinstance(e, Failure) else traceback.format_exc()))
-        sys.stdout.flush()
-    shutil.rmtree(TMP, ignore_errors=True)
-    print("(%.1f s)" % (time.monotonic() - t0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(GRADLAB, TESTS, scratch=TMP))
