@@ -27,9 +27,17 @@ local function capture_stderr(fn)
   return table.concat(buf)
 end
 
+-- Paths for pictures the tests save; every one made is removed at the end.
 local tmpdir = os.getenv("TMPDIR") or "/tmp"
+local made = {}
 local function tmp_png(name)
-  return string.format("%s/gradlab-spec-viz-%d-%s.png", tmpdir, math.random(1 << 30), name)
+  local path = string.format("%s/gradlab-spec-viz-%d-%s.png", tmpdir, math.random(1 << 30), name)
+  made[#made + 1] = path
+  return path
+end
+local function remove_made()
+  for _, path in ipairs(made) do os.remove(path) end -- nil (no such file) is fine
+  made = {}
 end
 
 -- Width and height from a PNG's IHDR chunk (and checks the signature).
@@ -362,3 +370,6 @@ describe("nn.fit{plot = true}", function()
     assert.is_true(viz.is_open())                 -- the loss plot
   end)
 end)
+
+-- after every block of this file
+teardown(remove_made)

@@ -29,6 +29,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -50,7 +51,9 @@ opt = gl.optim.Adam(params, {lr = 0.003})
 
 -- snapshot = {step = k, values = {...}}: the parameters after the last
 -- complete step, replaced in ONE assignment so a Ctrl-C can't leave it half
--- made (it can leave it one step old: check() allows exactly that).
+-- made (it can leave it one step old: check() allows exactly that, and then
+-- takes a fresh one, so the next fit doesn't start from a stale snapshot:
+-- two Ctrl-C's in a row landing in take() once showed a gap of two).
 local function take()
   local values = {}
   for i, p in ipairs(params) do values[i] = p:detach():clone() end
@@ -113,7 +116,12 @@ function check()
     assert(w.grad:sum():item() == 6, "backward gave a wrong gradient")
   end)
   if not ok then why = why or ("a backward failed: " .. tostring(e)) end
-  if why then print("CHECK FAIL " .. why) else print(string.format("CHECK ok step=%d cut=%d", k, cut)) end
+  if why then
+    print("CHECK FAIL " .. why)
+  else
+    take() -- the state just checked is the baseline of the next interrupt
+    print(string.format("CHECK ok step=%d cut=%d", k, cut))
+  end
 end
 print("SETUP done")
 """
@@ -266,6 +274,7 @@ def main():
             r.close()
         except Failure:
             pass  # a hang at Ctrl-D is not what this counts; close() has killed it
+        shutil.rmtree(tmp, ignore_errors=True)
     print("(%.1f s)" % (time.monotonic() - t0))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
