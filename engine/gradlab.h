@@ -119,6 +119,11 @@ gl_tensor *gl_from_doubles(const double *data, const int64_t *shape, int ndim, g
 gl_tensor *gl_from_buffer(const void *data, const int64_t *shape, int ndim, gl_dtype dt);
 /* [start, end) by step, as torch.arange; step != 0. */
 gl_tensor *gl_arange(double start, double end, double step, gl_dtype dt);
+/* The same in int64 arithmetic, exact over the whole int64 range (through
+ * doubles, integers beyond 2^53 round and the count can come out wrong). */
+gl_tensor *gl_arange_i64(int64_t start, int64_t end, int64_t step);
+/* v as an int64 tensor stores it: truncated toward zero, NaN to 0, clamped. */
+int64_t gl_double_to_int64(double v);
 gl_tensor *gl_linspace(double start, double end, int64_t steps, gl_dtype dt);
 gl_tensor *gl_eye(int64_t n, int64_t m, gl_dtype dt);
 

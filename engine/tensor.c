@@ -400,6 +400,32 @@ gl_tensor *gl_arange(double start, double end, double step, gl_dtype dt)
     return t;
 }
 
+gl_tensor *gl_arange_i64(int64_t start, int64_t end, int64_t step)
+{
+    if (step == 0)
+        return gl_fail("arange: step must be nonzero");
+    if ((step > 0 && end < start) || (step < 0 && end > start))
+        return gl_fail("arange: step %lld goes away from end %lld (start %lld)", (long long)step,
+                       (long long)end, (long long)start);
+    /* |end - start| and |step| fit in uint64_t even when their int64
+     * difference would overflow */
+    uint64_t span = step > 0 ? (uint64_t)end - (uint64_t)start : (uint64_t)start - (uint64_t)end;
+    uint64_t by = step > 0 ? (uint64_t)step : 0 - (uint64_t)step;
+    uint64_t count = span / by + (span % by != 0);
+    if (count > (uint64_t)1e15)
+        return gl_fail("arange: %llu elements requested: too many", (unsigned long long)count);
+    int64_t n = (int64_t)count;
+    gl_tensor *t = gl_new(&n, 1, GL_INT64);
+    if (!t)
+        return NULL;
+    int64_t *out = gl_base(t);
+    for (int64_t i = 0; i < n; i++) /* every value lies between start and end: no overflow */
+        out[i] = (int64_t)((uint64_t)start + (uint64_t)i * (uint64_t)step);
+    return t;
+}
+
+int64_t gl_double_to_int64(double v) { return gl_double_to_i64(v); }
+
 gl_tensor *gl_linspace(double start, double end, int64_t steps, gl_dtype dt)
 {
     if (steps < 0)

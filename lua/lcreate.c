@@ -14,7 +14,8 @@ typedef struct {
     int ndim;
     int64_t shape[GL_MAX_DIMS];
     int64_t path[GL_MAX_DIMS]; /* 1-based position while walking, for errors */
-    double *buf;
+    double *buf;               /* the leaves, or NULL when ibuf takes them */
+    int64_t *ibuf;             /* for an int64 tensor: the leaves exactly (past 2^53 too) */
     int64_t pos;
     int all_bool; /* every leaf is a boolean */
 } walk_state;
@@ -32,16 +33,33 @@ static const char *path_str(lua_State *L, const walk_state *w, int depth)
     return lua_tostring(L, -1);
 }
 
-/* A leaf's value: a number, a boolean, or a one-element tensor. */
-static int leaf_value(lua_State *L, int idx, double *v, int *is_bool)
+/* A leaf's value: a number, a boolean, or a one-element tensor; *iv gets it
+ * as an int64 tensor would store it, exactly when it is a Lua integer or
+ * an int64 element (a double rounds integers beyond 2^53). */
+static int leaf_value(lua_State *L, int idx, double *v, int64_t *iv, int *is_bool)
 {
     *is_bool = 0;
     switch (lua_type(L, idx)) {
-    case LUA_TNUMBER: *v = lua_tonumber(L, idx); return 1;
-    case LUA_TBOOLEAN: *v = lua_toboolean(L, idx); *is_bool = 1; return 1;
+    case LUA_TNUMBER:
+        *v = lua_tonumber(L, idx);
+        *iv = lua_isinteger(L, idx) ? (int64_t)lua_tointeger(L, idx) : gl_double_to_int64(*v);
+        return 1;
+    case LUA_TBOOLEAN:
+        *v = *iv = lua_toboolean(L, idx);
+        *is_bool = 1;
+        return 1;
     default: {
         gl_tensor *t = lgl_test(L, idx);
-        return t && gl_item(t, v) == 0;
+        if (!t || gl_item(t, v) != 0)
+            return 0;
+        *iv = gl_double_to_int64(*v);
+        if (gl_dtype_of(t) == GL_INT64) { /* its one element, read exactly */
+            int64_t zeros[GL_MAX_DIMS] = {0};
+            lgl_push_element(L, t, zeros);
+            *iv = (int64_t)lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        }
+        return 1;
     }
     }
 }
@@ -82,13 +100,17 @@ static void walk_fill(lua_State *L, int idx, walk_state *w, int depth)
                            (lua_Integer)w->shape[depth + 1]);
             walk_fill(L, lua_gettop(L), w, depth + 1);
         } else {
-            double v;
+            double v = 0;
+            int64_t iv = 0;
             int is_bool;
-            if (!leaf_value(L, -1, &v, &is_bool))
+            if (!leaf_value(L, -1, &v, &iv, &is_bool))
                 luaL_error(L, "tensor: %s is a %s where a number was expected", path_str(L, w, depth + 1),
                            type == LUA_TTABLE ? "table (ragged nesting)" : luaL_typename(L, -1));
             w->all_bool = w->all_bool && is_bool;
-            w->buf[w->pos++] = v;
+            if (w->ibuf)
+                w->ibuf[w->pos++] = iv;
+            else
+                w->buf[w->pos++] = v;
         }
         lua_pop(L, 1);
     }
@@ -109,12 +131,17 @@ int lgl_tensor_from_table(lua_State *L, int idx, gl_dtype dt, int dt_explicit)
             return luaL_error(L, "tensor: nested table too large");
         numel *= w.shape[i];
     }
-    w.buf = lua_newuserdatauv(L, (size_t)numel * sizeof(double) + 1, 0); /* scratch, collected */
+    void *scratch = lua_newuserdatauv(L, (size_t)numel * 8 + 1, 0); /* collected */
+    if (dt_explicit && dt == GL_INT64)
+        w.ibuf = scratch;
+    else
+        w.buf = scratch;
     walk_fill(L, idx, &w, 0); /* also checks the rows of an empty tensor ({{}, {1}}) */
     if (!dt_explicit && w.all_bool && w.pos > 0)
         dt = GL_BOOL;
     gl_tensor **slot = lgl_newslot(L);
-    lgl_set(L, slot, gl_from_doubles(w.buf, w.shape, w.ndim, dt));
+    lgl_set(L, slot, w.ibuf ? gl_from_buffer(w.ibuf, w.shape, w.ndim, GL_INT64)
+                            : gl_from_doubles(w.buf, w.shape, w.ndim, dt));
     lua_remove(L, -2); /* the scratch */
     return 1;
 }
@@ -148,7 +175,8 @@ static int c_tensor(lua_State *L)
     case LUA_TTABLE: lgl_tensor_from_table(L, 1, dt, given); break;
     case LUA_TNUMBER: {
         gl_tensor **slot = lgl_newslot(L);
-        lgl_set(L, slot, gl_scalar(lua_tonumber(L, 1), dt));
+        lgl_set(L, slot, lgl_needs_int64(L, 1, dt) ? lgl_int64_scalar(lua_tointeger(L, 1))
+                                                   : gl_scalar(lua_tonumber(L, 1), dt));
         break;
     }
     case LUA_TBOOLEAN: {
@@ -237,8 +265,19 @@ static int c_full(lua_State *L)
     double value = luaL_checknumber(L, valarg);
     lua_settop(L, valarg + 1);
     gl_dtype dt = lgl_opt_dtype(L, valarg + 1, GL_FLOAT32);
-    gl_tensor **slot = lgl_newslot(L);
-    lgl_set(L, slot, gl_full(shape, ndim, value, dt));
+    if (lgl_needs_int64(L, valarg, dt)) { /* the value as an exact int64 scalar, copied in */
+        gl_tensor *v = lgl_totensor(L, valarg, GL_INT64);
+        gl_tensor **slot = lgl_newslot(L);
+        gl_tensor *t = gl_empty(shape, ndim, GL_INT64);
+        if (t && gl_copy_(t, v) != 0) {
+            gl_release(t);
+            t = NULL;
+        }
+        lgl_set(L, slot, t);
+    } else {
+        gl_tensor **slot = lgl_newslot(L);
+        lgl_set(L, slot, gl_full(shape, ndim, value, dt));
+    }
     finish(L, valarg + 1);
     return 1;
 }
@@ -261,8 +300,15 @@ static int c_arange(lua_State *L)
     }
     lua_settop(L, k + 1);
     gl_dtype dt = lgl_opt_dtype(L, k + 1, GL_FLOAT32);
+    bool integers = true; /* int64 from integers: counted and filled exactly */
+    for (int i = 1; i <= k; i++)
+        integers = integers && lua_isinteger(L, i);
     gl_tensor **slot = lgl_newslot(L);
-    lgl_set(L, slot, gl_arange(start, end, step, dt));
+    if (dt == GL_INT64 && integers)
+        lgl_set(L, slot, gl_arange_i64(k == 1 ? 0 : lua_tointeger(L, 1), lua_tointeger(L, k == 1 ? 1 : 2),
+                                       k == 3 ? lua_tointeger(L, 3) : 1));
+    else
+        lgl_set(L, slot, gl_arange(start, end, step, dt));
     finish(L, k + 1);
     return 1;
 }

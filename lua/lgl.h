@@ -130,6 +130,11 @@ int lgl_shift_index(gl_tensor *t, int64_t delta);
 /* Pushes element `index` (ndim entries, 0-based) of t as a Lua value:
  * integer for int64, boolean for bool, number for floats. */
 void lgl_push_element(lua_State *L, const gl_tensor *t, const int64_t *index);
+/* True when the value at idx is a Lua integer beyond +-2^53 going into a
+ * tensor of dtype dt == int64: no double holds it exactly, so it must go in
+ * as lgl_int64_scalar, not through the engine's double scalars. */
+bool lgl_needs_int64(lua_State *L, int idx, gl_dtype dt);
+gl_tensor *lgl_int64_scalar(lua_Integer v); /* 0-dim int64, exact; NULL on error */
 
 /* A malloc'd pointer owned by Lua until freed: pushes a userdata whose
  * __gc frees *p, so an error between malloc and free leaks nothing.

@@ -127,7 +127,9 @@ int lgl_index_set(lua_State *L)
 {
     gl_tensor *v = push_view(L);
     int rc;
-    if (lua_type(L, 3) == LUA_TNUMBER || lua_type(L, 3) == LUA_TBOOLEAN)
+    if (lgl_needs_int64(L, 3, gl_dtype_of(v)))
+        rc = gl_copy_(v, lgl_totensor(L, 3, GL_INT64));
+    else if (lua_type(L, 3) == LUA_TNUMBER || lua_type(L, 3) == LUA_TBOOLEAN)
         rc = gl_fill_(v, lua_type(L, 3) == LUA_TBOOLEAN ? lua_toboolean(L, 3) : lua_tonumber(L, 3));
     else
         rc = gl_copy_(v, lgl_totensor(L, 3, gl_dtype_of(v)));

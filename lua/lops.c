@@ -70,6 +70,16 @@ static int o_masked_fill(lua_State *L)
     gl_tensor *t = lgl_check(L, 1);
     gl_tensor *mask = lgl_totensor(L, 2, GL_BOOL);
     double value = lua_isboolean(L, 3) ? lua_toboolean(L, 3) : luaL_checknumber(L, 3);
+    if (lgl_needs_int64(L, 3, gl_dtype_of(t))) {
+        /* masked_fill checks the shapes and makes the result; where then
+         * puts the exact value (an int64 tensor has no graph to keep) */
+        gl_tensor *v = lgl_totensor(L, 3, GL_INT64);
+        gl_tensor **shaped = lgl_newslot(L);
+        lgl_set(L, shaped, gl_masked_fill(t, mask, 0));
+        gl_tensor **slot = lgl_newslot(L);
+        lgl_set(L, slot, gl_where(mask, v, *shaped));
+        return 1;
+    }
     gl_tensor **slot = lgl_newslot(L);
     lgl_set(L, slot, gl_masked_fill(t, mask, value));
     return 1;
@@ -183,8 +193,12 @@ static int o_zero_(lua_State *L)
 static int o_fill_(lua_State *L)
 {
     gl_tensor *t = lgl_check(L, 1);
-    double v = lua_isboolean(L, 2) ? lua_toboolean(L, 2) : luaL_checknumber(L, 2);
-    if (gl_fill_(t, v) != 0)
+    int rc;
+    if (lgl_needs_int64(L, 2, gl_dtype_of(t)))
+        rc = gl_copy_(t, lgl_totensor(L, 2, GL_INT64));
+    else
+        rc = gl_fill_(t, lua_isboolean(L, 2) ? lua_toboolean(L, 2) : luaL_checknumber(L, 2));
+    if (rc != 0)
         return lgl_fail(L);
     lua_settop(L, 1);
     return 1;

@@ -183,13 +183,29 @@ static gl_dtype number_dtype(lua_State *L, int idx, gl_dtype like)
     return gl_is_floating(like) ? like : GL_FLOAT32;
 }
 
+bool lgl_needs_int64(lua_State *L, int idx, gl_dtype dt)
+{
+    if (dt != GL_INT64 || !lua_isinteger(L, idx))
+        return false;
+    lua_Integer v = lua_tointeger(L, idx), exact = (lua_Integer)1 << 53;
+    return v > exact || v < -exact;
+}
+
+gl_tensor *lgl_int64_scalar(lua_Integer v)
+{
+    int64_t value = (int64_t)v, no_shape[1] = {0};
+    return gl_from_buffer(&value, no_shape, 0, GL_INT64);
+}
+
 gl_tensor *lgl_totensor(lua_State *L, int arg, gl_dtype like)
 {
     arg = lua_absindex(L, arg);
     switch (lua_type(L, arg)) {
     case LUA_TNUMBER: {
+        gl_dtype dt = number_dtype(L, arg, like);
         gl_tensor **slot = lgl_newslot(L);
-        lgl_set(L, slot, gl_scalar(lua_tonumber(L, arg), number_dtype(L, arg, like)));
+        lgl_set(L, slot, lgl_needs_int64(L, arg, dt) ? lgl_int64_scalar(lua_tointeger(L, arg))
+                                                     : gl_scalar(lua_tonumber(L, arg), dt));
         break;
     }
     case LUA_TBOOLEAN: {

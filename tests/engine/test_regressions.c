@@ -210,6 +210,37 @@ static void regression_softmax_empty_huge_dim(void **state)
     gl_release(x);
 }
 
+/* arange counted and filled int64 ranges through doubles: beyond 2^53 the
+ * values rounded and the count came out wrong (4 elements for
+ * [2^53 + 1, 2^53 + 3)). gl_arange_i64 is exact over the whole range. */
+static void regression_arange_int64_exact(void **state)
+{
+    (void)state;
+    int64_t big = (INT64_C(1) << 53) + 1;
+    gl_tensor *t = gl_arange_i64(big, big + 2, 1);
+    assert_non_null(t);
+    assert_int_equal(gl_numel(t), 2);
+    const int64_t *v = gl_data_ptr(t);
+    assert_true(v[0] == big && v[1] == big + 1);
+    gl_release(t);
+    /* the widest span: INT64_MIN to INT64_MAX by INT64_MAX, 3 elements */
+    t = gl_arange_i64(INT64_MIN, INT64_MAX, INT64_MAX);
+    assert_non_null(t);
+    assert_int_equal(gl_numel(t), 3);
+    v = gl_data_ptr(t);
+    assert_true(v[0] == INT64_MIN && v[1] == -1 && v[2] == INT64_MAX - 1);
+    gl_release(t);
+    t = gl_arange_i64(10, 1, -3); /* 10, 7, 4 */
+    assert_non_null(t);
+    assert_int_equal(gl_numel(t), 3);
+    assert_true(((const int64_t *)gl_data_ptr(t))[2] == 4);
+    gl_release(t);
+    assert_null(gl_arange_i64(1, 5, 0));
+    assert_error("arange: step must be nonzero");
+    assert_null(gl_arange_i64(5, 1, 1));
+    assert_error("arange: step 1 goes away from end 1 (start 5)");
+}
+
 TEST_GROUP(regressions,
            cmocka_unit_test(regression_expand_overflow),
            cmocka_unit_test(regression_empty_shape_overflow),
@@ -218,4 +249,5 @@ TEST_GROUP(regressions,
            cmocka_unit_test(regression_set_grad_cycle),
            cmocka_unit_test(regression_int64_strided_copy_exact),
            cmocka_unit_test(regression_anomaly_scan_expanded),
-           cmocka_unit_test(regression_softmax_empty_huge_dim));
+           cmocka_unit_test(regression_softmax_empty_huge_dim),
+           cmocka_unit_test(regression_arange_int64_exact));

@@ -129,4 +129,30 @@ describe("regressions", function()
     assert.are.same({ { 9007199254740993, 9007199254740996 }, { 9007199254740994, 9007199254740997 },
                       { 9007199254740995, 9007199254740998 } }, y.T:contiguous():totable())
   end)
+
+  -- Lua integers beyond 2^53 went into int64 tensors through doubles:
+  -- 9007199254740993 became ...992 in gl.tensor, full, fill_, index
+  -- assignment, masked_fill and scalar operands, and arange counted wrong.
+  it("int64_scalars_exact: Lua integers past 2^53 keep every digit", function()
+    local big = 9007199254740993
+    local opts = { dtype = "int64" }
+    assert.are.same({ big, -big, 1, 1, 0 }, gl.tensor({ big, -big, 1.9, true, 0 / 0 }, opts):totable())
+    assert.are.same({ { big } }, gl.tensor({ { gl.tensor(big, "int64") } }, opts):totable())
+    assert.are.equal(big, gl.tensor(big, "int64"):item())
+    assert.are.same({ big, big }, gl.full({ 2 }, big, opts):totable())
+    local t = gl.zeros(3, opts)
+    t[2] = big
+    assert.are.same({ 0, big, 0 }, t:totable())
+    assert.are.same({ -big, -big, -big }, t:fill_(-big):totable())
+    local x = gl.tensor({ 1, 2 }, opts)
+    assert.are.same({ big + 1, big + 2 }, (x + big):totable())
+    assert.are.same({ big + 1, big + 2 }, (big + x):totable())
+    assert.are.same({ big, 2 }, x:masked_fill(gl.tensor({ true, false }), big):totable())
+    assert.are.same({ big, big + 1 }, gl.arange(big, big + 2, opts):totable())
+    assert.are.same({ 10, 7, 4 }, gl.arange(10, 1, -3, opts):totable())
+    assert.are.same({ 0, 1, 3, 4 }, gl.arange(0, 5, 1.5, opts):totable()) -- as torch: in double, then cast
+    -- small values and other dtypes take the usual path, unchanged
+    assert.are.same({ 7, 7 }, gl.full({ 2 }, 7, opts):totable())
+    assert.are.equal(gl.tensor(big).dtype, "float32")
+  end)
 end)
