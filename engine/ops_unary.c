@@ -316,8 +316,40 @@ static inline float tanhf_(float x)
     return x != x ? x : a < 0.625f ? copysignf(small, x) : big;
 }
 
+/* The same for float64, from Cephes' tanh and exp: |x| < 0.625: x + x^3
+ * P(x^2)/Q(x^2); else 1 - 2 / (e^2|x| + 1), e^y (0 <= y <= 40) as 2^n e^r,
+ * e^r = 1 + 2r P(r^2) / (Q(r^2) - r P(r^2)). n comes from the bits of the
+ * 1.5 * 2^52 rounding sum, not a double -> int conversion, which only
+ * AVX-512 has in vector form. |x| >= 20 gives +-1 (tanh(20) rounds to 1). */
+static inline double tanh_(double x)
+{
+    double a = fabs(x), z = x * x;
+    double small = x + x * z * (((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z -
+                                 1.61468768441708447952e3) /
+                                (((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z +
+                                 4.84406305325125486048e3));
+    double y = 2.0 * (a < 20.0 ? a : 20.0);
+    double t = y * 1.4426950408889634074 + 6755399441055744.0; /* 1.5 * 2^52 */
+    double n = t - 6755399441055744.0;
+    uint64_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    uint64_t bits = (tb - UINT64_C(0x4338000000000000) + 1023) << 52; /* 2^n */
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    double r = y - n * 6.93145751953125e-1 - n * 1.42860682030941723212e-6; /* ln 2 in two parts */
+    double rr = r * r;
+    double pr = r * ((1.26177193074810590878e-4 * rr + 3.02994407707441961300e-2) * rr +
+                     9.99999999999999999910e-1);
+    double qr = ((3.00198505138664455042e-6 * rr + 2.52448340349684104192e-3) * rr +
+                 2.27265548208155028766e-1) * rr + 2.00000000000000000009e0;
+    double e = (1.0 + 2.0 * pr / (qr - pr)) * scale;
+    double big = 1.0 - 2.0 / (e + 1.0);
+    big = x < 0 ? -big : big;
+    return x != x ? x : a < 0.625 ? copysign(small, x) : big;
+}
+
 /* dy = (1 - y²) dx: save the output */
-FLOAT_OP(tanh, tanhf_(x), tanh(x), g * (1 - s * s), g * (1 - s * s))
+FLOAT_OP(tanh, tanhf_(x), tanh_(x), g * (1 - s * s), g * (1 - s * s))
 UNARY_OP(tanh, TANH, GL_SAVE_OUTPUT, GL_OUT(n), 0)
 
 /* ---------------------------------------------------------------- sigmoid */
