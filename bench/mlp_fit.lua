@@ -3,7 +3,7 @@
 -- 3 cos(2 x2) + 1.3, nn.MLP{2, 32, 32, 1} with ReLU, MSE, Adam(lr = 0.01),
 -- full batch, 2000 epochs.
 --
---   build/gradlab bench/mlp_fit.lua [float32|float64] [epochs]
+--   build/gradlab bench/mlp_fit.lua [float32|float64] [epochs] [relu|tanh]
 --
 -- Prints "BENCH key value" lines for bench/run.sh: the seconds of the fit
 -- alone (data and model built before the clock starts), wall and CPU (the
@@ -12,6 +12,7 @@
 -- oversubscribes).
 local dtype = arg[1] or "float32"
 local epochs = math.tointeger(tonumber(arg[2] or "2000"))
+local activation = arg[3] or "relu"   -- make bench also runs "tanh"
 
 gl.manual_seed(0)
 local n = 100
@@ -21,7 +22,7 @@ local x2 = g:reshape(1, n):expand(n, n):reshape(n * n)
 local x = gl.stack({ x1, x2 }, 2)                          -- (10000, 2)
 local y = (2 * x1:sin() + 3 * (2 * x2):cos() + 1.3):reshape(n * n, 1)  -- (10000, 1)
 
-local model = gl.nn.MLP{ 2, 32, 32, 1, activation = "relu", dtype = dtype }
+local model = gl.nn.MLP{ 2, 32, 32, 1, activation = activation, dtype = dtype }
 
 local t0, c0 = gl._clock(), os.clock()
 local history = gl.nn.fit{ model = model, x = x, y = y, loss = "mse", lr = 0.01,

@@ -16,6 +16,7 @@ import time
 dtype_name = sys.argv[1] if len(sys.argv) > 1 else "float32"
 epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+activation = sys.argv[4] if len(sys.argv) > 4 else "relu"   # relu | tanh
 
 import torch
 
@@ -30,9 +31,10 @@ x1, x2 = x1.reshape(-1), x2.reshape(-1)
 x = torch.stack([x1, x2], dim=1)                                   # (10000, 2)
 y = (2 * torch.sin(x1) + 3 * torch.cos(2 * x2) + 1.3).reshape(-1, 1)  # (10000, 1)
 
+act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}[activation]
 model = torch.nn.Sequential(
-    torch.nn.Linear(2, 32), torch.nn.ReLU(),
-    torch.nn.Linear(32, 32), torch.nn.ReLU(),
+    torch.nn.Linear(2, 32), act(),
+    torch.nn.Linear(32, 32), act(),
     torch.nn.Linear(32, 1),
 ).to(dtype)
 opt = torch.optim.Adam(model.parameters(), lr=0.01)

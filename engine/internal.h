@@ -181,6 +181,10 @@ const char *gl_tshape(const gl_tensor *t, char *buf);
 void *gl_pool_alloc(size_t nbytes);
 void gl_pool_free(void *p, size_t nbytes);
 
+/* cpu.c: whether kernels compiled with target("avx2") / ("avx2,fma") may run */
+bool gl_cpu_has_avx2(void);
+bool gl_cpu_has_avx2_fma(void);
+
 /* New contiguous tensor, uninitialised, shape already validated or not:
  * validates, fails on overflow / allocation failure. */
 gl_tensor *gl_new(const int64_t *shape, int ndim, gl_dtype dt);

@@ -155,16 +155,6 @@ DEFINE_BLAS(double, cblas_dgemm, cblas_dgemv)
 #define AVX2_FN __attribute__((target("avx2,fma")))
 #define AVX2_INLINE static inline __attribute__((always_inline, target("avx2,fma")))
 
-static bool cpu_has_avx2_fma(void)
-{
-    static int has = -1;
-    if (has < 0) {
-        __builtin_cpu_init();
-        has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return has;
-}
-
 AVX2_INLINE __m256 bcast_f32(const float *p) { return _mm256_broadcast_ss(p); }
 AVX2_INLINE __m256d bcast_f64(const double *p) { return _mm256_broadcast_sd(p); }
 
@@ -423,7 +413,7 @@ static bool fast_reduce(gl_dtype dt, const void *A, const mat *a, const void *B,
 static int fast_matmul(gl_dtype dt, const void *A, const mat *a, const void *B, const mat *b,
                        const void *bias, int64_t bs, void *C, int64_t M, int64_t N, int64_t K)
 {
-    if ((dt != GL_FLOAT32 && dt != GL_FLOAT64) || !cpu_has_avx2_fma())
+    if ((dt != GL_FLOAT32 && dt != GL_FLOAT64) || !gl_cpu_has_avx2_fma())
         return -1;
     if (fast_tall(dt, A, a, B, b, bias, bs, C, M, N, K))
         return 1;

@@ -260,27 +260,13 @@ SUM_COLS(sum_cols_f64_sse, double, sum_vd2, 2, load_f64_d2, )
 SUM_COLS(sum_cols_f32_avx2, float, sum_vd4, 4, load_f32_d4, AVX2_ATTR)
 SUM_COLS(sum_cols_f64_avx2, double, sum_vd4, 4, load_f64_d4, AVX2_ATTR)
 
-static bool cpu_has_avx2(void)
-{
-#ifdef SUM_X86
-    static int has = -1;
-    if (has < 0) {
-        __builtin_cpu_init();
-        has = __builtin_cpu_supports("avx2");
-    }
-    return has;
-#else
-    return false;
-#endif
-}
-
 static int64_t sum_cols_f32(const float *x, int64_t len, int64_t inner, double *acc)
 {
-    return cpu_has_avx2() ? sum_cols_f32_avx2(x, len, inner, acc) : 0;
+    return gl_cpu_has_avx2() ? sum_cols_f32_avx2(x, len, inner, acc) : 0;
 }
 static int64_t sum_cols_f64(const double *x, int64_t len, int64_t inner, double *acc)
 {
-    return (cpu_has_avx2() ? sum_cols_f64_avx2 : sum_cols_f64_sse)(x, len, inner, acc);
+    return (gl_cpu_has_avx2() ? sum_cols_f64_avx2 : sum_cols_f64_sse)(x, len, inner, acc);
 }
 /* No fast columns for the integer sums. */
 static int64_t sum_cols_none(const void *x, int64_t len, int64_t inner, void *acc)

@@ -25,9 +25,9 @@ typedef void (*un_kernel)(int64_t n, void *out, const void *x, int64_t sx);
 typedef void (*grad_kernel)(int64_t n, void *out, const void *g, int64_t sg, const void *s,
                             int64_t ss, double c);
 
-/* One kernel out[i] = EXPR of T x. */
-#define UN_KERNEL(name, T, EXPR)                                                             \
-    static void name(int64_t n, void *out_, const void *x_, int64_t sx)                      \
+/* One kernel out[i] = EXPR of T x; ATTR: a target attribute, or nothing. */
+#define UN_KERNEL_FOR(name, T, EXPR, ATTR)                                                   \
+    static ATTR void name(int64_t n, void *out_, const void *x_, int64_t sx)                 \
     {                                                                                        \
         T *restrict o = out_;                                                                \
         const T *restrict px = x_;                                                           \
@@ -43,6 +43,8 @@ typedef void (*grad_kernel)(int64_t n, void *out, const void *g, int64_t sg, con
             }                                                                                \
         }                                                                                    \
     }
+
+#define UN_KERNEL(name, T, EXPR) UN_KERNEL_FOR(name, T, EXPR, )
 
 /* One kernel out[i] = EXPR of T g (incoming gradient), s (saved), c. */
 #define GRAD_KERNEL(name, T, EXPR)                                                           \
@@ -349,7 +351,32 @@ static inline double tanh_(double x)
 }
 
 /* dy = (1 - y²) dx: save the output */
-FLOAT_OP(tanh, tanhf_(x), tanh_(x), g * (1 - s * s), g * (1 - s * s))
+UN_KERNEL(tanh_sse_f32, float, tanhf_(x))
+UN_KERNEL(tanh_sse_f64, double, tanh_(x))
+GRAD_KERNEL(tanh_grad_f32, float, g * (1 - s * s))
+GRAD_KERNEL(tanh_grad_f64, double, g * (1 - s * s))
+
+/* The same loops compiled for AVX2: 8 floats (4 doubles) a step, about
+ * twice the SSE2 loop's speed (a tanh MLP's time was two thirds tanh). The
+ * same operations in the same order, without FMA, so both give the same
+ * bits (checked over all 2^32 floats). */
+#if defined(__x86_64__) && defined(__GNUC__)
+UN_KERNEL_FOR(tanh_avx2_f32, float, tanhf_(x), __attribute__((target("avx2"))))
+UN_KERNEL_FOR(tanh_avx2_f64, double, tanh_(x), __attribute__((target("avx2"))))
+#else
+#define tanh_avx2_f32 tanh_sse_f32
+#define tanh_avx2_f64 tanh_sse_f64
+#endif
+static void tanh_f32(int64_t n, void *out, const void *x, int64_t sx)
+{
+    (gl_cpu_has_avx2() ? tanh_avx2_f32 : tanh_sse_f32)(n, out, x, sx);
+}
+static void tanh_f64(int64_t n, void *out, const void *x, int64_t sx)
+{
+    (gl_cpu_has_avx2() ? tanh_avx2_f64 : tanh_sse_f64)(n, out, x, sx);
+}
+static const unary_def tanh_def = {{[GL_FLOAT32] = tanh_f32, [GL_FLOAT64] = tanh_f64},
+                                   {[GL_FLOAT32] = tanh_grad_f32, [GL_FLOAT64] = tanh_grad_f64}};
 UNARY_OP(tanh, TANH, GL_SAVE_OUTPUT, GL_OUT(n), 0)
 
 /* ---------------------------------------------------------------- sigmoid */
