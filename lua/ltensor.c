@@ -63,7 +63,7 @@ void lgl_account(lua_State *L)
     acct_seen = live;
     if (live > 2 * acct_base + LGL_GC_SLACK) {
         lua_gc(L, LUA_GCCOLLECT);
-        acct_base = acct_seen = gl_live_bytes();
+        acct_base = acct_seen = acct_step_live = gl_live_bytes();
         acct_debt = acct_box_debt = 0;
     } else if (acct_box_debt >= LGL_GC_CHUNK ||
                (acct_debt >= LGL_GC_CHUNK && acct_debt >= acct_step_live)) {
