@@ -2,16 +2,9 @@
 -- error naming the op and the Lua line that created it (gradlab's own
 -- lua/lib frames skipped, so an op inside nn names the user's line).
 -- Run from the repo root: busted --lua=lua5.4 -p spec_ tests/lua
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 local nn = gl.nn
-
--- The message of the error fn(...) raises, without its "file:line: " prefix.
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
 
 -- "source:line" of the caller's line, plus delta lines.
 local function here(delta)

@@ -1,16 +1,10 @@
 -- gl.nn.fit: the training loop, its history, stopping, batching, Ctrl-C;
 -- and the progress bar it draws on a terminal.
 -- Run from the repo root: busted --lua=lua5.4 -p spec_ tests/lua  (BUILD=build-asan: that build)
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 local nn, optim = gl.nn, gl.optim
 local progress = require "gradlab.progress"
-
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
 
 -- y = x1 x2 on n seeded points in [-1, 1): x (n,2), y (n,1).
 local function data(n, seed)

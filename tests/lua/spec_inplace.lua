@@ -5,15 +5,8 @@
 -- entry point of the binding (zero_, fill_, copy_, add_, mul_, uniform_,
 -- x[i] = v), also through views and detach()ed aliases sharing the storage.
 -- Run from the repo root: busted --lua=lua5.4 -p spec_ tests/lua
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
-
--- The message of the error fn(...) raises, without its "file:line: " prefix.
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 
 local function saved_input(op, shape, version, at)
   return string.format("backward: an input tensor of shape %s that '%s' saved for its gradient was "

@@ -2,14 +2,8 @@
 -- (engine/literal.c: gl_parse_literal), and the readers' file layer (lua/lio.c)
 -- on what is not a regular file.
 -- Run from the repo root: sh tests/suites/lua.sh (or busted --lua=lua5.4 -p spec_ tests/lua)
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
-
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 
 describe("gl.tensor(string)", function()
   it("reads nested lists as gl.tensor reads nested tables", function()

@@ -3,8 +3,7 @@
 -- tensors stay bounded. Measured as the process's resident memory (VmRSS)
 -- and as the engine's live tensor bytes (gl.live_bytes()).
 -- Run from the repo root: sh tests/suites/lua.sh (or busted --lua=lua5.4 -p spec_ tests/lua)
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
+local gl = dofile("tests/lua/helpers.lua").gl
 
 local MB = 1024 * 1024
 

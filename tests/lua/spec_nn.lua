@@ -1,15 +1,8 @@
 -- gl.nn: layers, containers, models and losses.
 -- Run from the repo root: busted --lua=lua5.4 -p spec_ tests/lua  (BUILD=build-asan: that build)
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 local nn = gl.nn
-
--- The message of the error fn(...) raises, without its "file:line: " prefix.
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
 
 local function flat(t)
   local out = {}

@@ -1,15 +1,9 @@
 -- gl.optim: SGD and Adam against hand-computed steps (torch.optim's formulas)
 -- and against values printed by PyTorch 1.13 for the same steps.
 -- Run from the repo root: busted --lua=lua5.4 -p spec_ tests/lua  (BUILD=build-asan: that build)
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 local nn, optim = gl.nn, gl.optim
-
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
 
 local f64 = { dtype = "float64" }
 local P0 = { 1.0, -2.0, 3.0 }

@@ -1,16 +1,9 @@
 -- One test per bug that the API fuzzer (tests/fuzz/api_fuzz.lua) found,
 -- named after it; the engine's own are in tests/engine/test_regressions.c.
 -- Run from the repo root: busted --lua=lua5.4 -p spec_ tests/lua  (BUILD=build-asan: that build)
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 local nn = gl.nn
-
--- The message of the error fn(...) raises, without its "file:line: " prefix.
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
 
 describe("regressions", function()
   -- gl.set_printoptions cast its numbers to int/int64_t as they came: a

@@ -1,15 +1,8 @@
 -- The Tensor type: construction, fields, reading methods, shape changes,
 -- printing, Torch7 indexing and assignment, operators and lifetime.
 -- Run from the repo root: sh tests/suites/lua.sh (or busted --lua=lua5.4 -p spec_ tests/lua)
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
-
--- The message of the error fn(...) raises, without its "file:line: " prefix.
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 
 local function shape(t) return table.concat(t.shape, ",") end
 

@@ -2,16 +2,9 @@
 -- saving PNGs, closing and reopening, and nn.fit{plot = true}. Headless:
 -- tests/run.sh sets SDL_VIDEODRIVER=offscreen, so nothing appears on screen.
 -- Run from the repo root: SDL_VIDEODRIVER=offscreen busted --lua=lua5.4 -p spec_viz tests/lua
-package.cpath = (os.getenv("BUILD") or "build") .. "/?.so;" .. package.cpath
-local gl = require "gradlab"
+local helpers = dofile("tests/lua/helpers.lua")
+local gl, err = helpers.gl, helpers.err
 local viz = gl.viz
-
--- The message of the error fn(...) raises, without its "file:line: " prefix.
-local function err(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return (tostring(e):gsub("^[^\n:]+:%d+: ", ""))
-end
 
 -- Runs fn with io.stderr replaced; returns what was written to it.
 local function capture_stderr(fn)
