@@ -341,12 +341,13 @@ static void test_unary_nan_and_signed_zero(void **state)
     gl_release(x);
 }
 
-/* The float32 tanh is the engine's own (ops_unary.c, so its loop vectorizes):
- * within 1 ulp of tanh computed in double, checked here on every 4099th
- * float bit pattern of both signs (~2.1 million values: zero, subnormals,
- * the polynomial/exp boundary at 0.625, the clamp at 9, inf, NaN), both
- * contiguous and through a strided view. Over all 2^32 floats the worst
- * is 1 ulp too (checked once, too slow for every run). */
+/* float32 tanh and sigmoid are the engine's own code (ops_unary.c, so the
+ * loops vectorize), checked here against the same functions computed in
+ * double on a sample of all floats, contiguous and through a strided view.
+ * Over all 2^32 floats the worst is 1 ulp for tanh and 2 for sigmoid
+ * (checked once: too slow for every run). */
+
+/* A float's place in the order of all floats: ulps apart is a difference. */
 static int64_t float_order(float f)
 {
     int32_t i;
@@ -354,41 +355,60 @@ static int64_t float_order(float f)
     return i < 0 ? (int64_t)INT32_MIN - i : i; /* monotone in f, -0 == +0 */
 }
 
-static void test_unary_tanh_f32_ulp(void **state)
+/* Every 4099th float bit pattern of both signs (~2.1 million values: zero,
+ * subnormals, inf, NaN and all magnitudes); *n gets the count. */
+static float *float_sample(int64_t *n)
 {
-    (void)state;
-    int64_t n = 0;
+    *n = 0;
     for (uint64_t u = 0; u <= 0xffffffffu; u += 4099)
-        n++;
-    float *xs = malloc((size_t)n * sizeof *xs);
+        (*n)++;
+    float *xs = malloc((size_t)*n * sizeof *xs);
     assert_non_null(xs);
     int64_t k = 0;
     for (uint64_t u = 0; u <= 0xffffffffu; u += 4099) {
         uint32_t b = (uint32_t)u;
         memcpy(&xs[k++], &b, sizeof b);
     }
+    return xs;
+}
+
+/* The largest distance in ulps between f (the engine's float32 op) and ref
+ * computed in double and rounded, over float_sample; NaN must give NaN, and
+ * a strided view the same bits as the contiguous run. */
+static int64_t worst_ulp_f32(unop f, double (*ref)(double))
+{
+    int64_t n;
+    float *xs = float_sample(&n);
     gl_tensor *x = gl_from_buffer(xs, DIMS(n), GL_FLOAT32);
-    gl_tensor *y = gl_tanh(x);
+    gl_tensor *y = f(x);
     assert_non_null(y);
     const float *ys = gl_data_ptr(y);
     int64_t worst = 0;
     for (int64_t i = 0; i < n; i++) {
-        float want = (float)tanh((double)xs[i]);
         if (xs[i] != xs[i]) {
             assert_true(ys[i] != ys[i]);
             continue;
         }
-        int64_t d = llabs(float_order(ys[i]) - float_order(want));
+        int64_t d = llabs(float_order(ys[i]) - float_order((float)ref((double)xs[i])));
         worst = d > worst ? d : worst;
     }
-    assert_true(worst <= 1);
-    /* every other element, through the strided kernel */
-    gl_tensor *v = gl_slice(x, 0, 0, n, 2);
-    gl_tensor *yv = gl_tanh(v);
+    gl_tensor *v = gl_slice(x, 0, 0, n, 2), *yv = f(v); /* the strided kernel */
     assert_non_null(yv);
     const float *yvs = gl_data_ptr(yv);
     for (int64_t i = 0; i < gl_numel(yv); i++)
         assert_true(memcmp(&yvs[i], &ys[2 * i], sizeof(float)) == 0 || ys[2 * i] != ys[2 * i]);
+    gl_release(yv);
+    gl_release(v);
+    gl_release(y);
+    gl_release(x);
+    free(xs);
+    return worst;
+}
+
+static void test_unary_tanh_f32_ulp(void **state)
+{
+    (void)state;
+    assert_true(worst_ulp_f32(gl_tanh, tanh) <= 1);
     /* the edges by name */
     const float edges[] = {0.0f, -0.0f, INFINITY, -INFINITY, 0.625f, -0.625f, 9.0f, 1e-30f};
     const float want[] = {0.0f, -0.0f, 1.0f, -1.0f, (float)tanh(0.625), (float)tanh(-0.625), 1.0f, 1e-30f};
@@ -401,11 +421,20 @@ static void test_unary_tanh_f32_ulp(void **state)
     }
     gl_release(ye);
     gl_release(e);
-    gl_release(yv);
-    gl_release(v);
-    gl_release(y);
-    gl_release(x);
-    free(xs);
+}
+
+/* sigmoid as its float32 kernel computes it (the stable form), in double */
+static double sigmoid_ref(double x)
+{
+    double e = exp(-fabs(x));
+    return (x >= 0 ? 1.0 : e) / (1.0 + e);
+}
+
+/* float32 sigmoid uses the engine's own e^-|x| too: within 2 ulp. */
+static void test_unary_sigmoid_f32_ulp(void **state)
+{
+    (void)state;
+    assert_true(worst_ulp_f32(gl_sigmoid, sigmoid_ref) <= 2);
 }
 
 /* The float64 tanh is the engine's own too: within 2 ulp of tanhl (long
@@ -471,4 +500,5 @@ TEST_GROUP(unary,
            cmocka_unit_test(test_unary_relu_grad_at_zero),
            cmocka_unit_test(test_unary_nan_and_signed_zero),
            cmocka_unit_test(test_unary_tanh_f32_ulp),
+           cmocka_unit_test(test_unary_sigmoid_f32_ulp),
            cmocka_unit_test(test_unary_tanh_f64_ulp));
