@@ -306,6 +306,32 @@ UNARY_OP(sin, SIN, GL_SAVE_INPUTS, GL_IN(n, 0), 0)
 FLOAT_OP(cos, cosf(x), cos(x), -g * sinf(s), -g * sin(s))
 UNARY_OP(cos, COS, GL_SAVE_INPUTS, GL_IN(n, 0), 0)
 
+/* e^y in float32 as 2^n e^r, the pieces the tanh and sigmoid kernels share
+ * (written without libm, so their loops vectorize). n = round(y / ln 2),
+ * by the 1.5 * 2^23 trick (no rounding instruction needed), and r = y - n
+ * ln 2 with ln 2 in two parts, so r is exact; |r| <= ln 2 / 2. */
+static inline float reduce_ln2_f32(float y, float *r)
+{
+    float n = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    *r = y - n * 0.693359375f + n * 2.12194440e-4f;
+    return n;
+}
+/* e^r for |r| <= ln 2 / 2: Cephes' expf polynomial. */
+static inline float exp_reduced_f32(float r)
+{
+    return ((((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r +
+               4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f) * r * r +
+            r + 1.0f);
+}
+/* 2^n for an integer n in [-126, 127], put into the exponent bits. */
+static inline float pow2_f32(int32_t n)
+{
+    uint32_t bits = (uint32_t)(n + 127) << 23;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
 /* float32 tanh without a libm call, so the loop vectorizes: libm's tanhf
  * (~8 ns an element) made a tanh MLP twice as slow as torch's (SLEEF).
  * Cephes' tanhf: |x| < 0.625: x + x^3 P(x^2); else 1 - 2 / (e^2|x| + 1),
@@ -319,17 +345,8 @@ static inline float tanhf_(float x)
     float a = fabsf(x), z = x * x;
     float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
                     1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
-    float y = 2.0f * (a < 9.0f ? a : 9.0f);
-    /* n = round(y log2 e) by the 1.5 * 2^23 trick (no rounding instruction needed) */
-    float n = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = y - n * 0.693359375f + n * 2.12194440e-4f; /* ln 2 in two parts: r is exact */
-    float p = ((((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r +
-                  4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f) * r * r +
-               r + 1.0f);
-    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    float big = 1.0f - 2.0f / (p * scale + 1.0f);
+    float r, n = reduce_ln2_f32(2.0f * (a < 9.0f ? a : 9.0f), &r);
+    float big = 1.0f - 2.0f / (exp_reduced_f32(r) * pow2_f32((int32_t)n) + 1.0f);
     big = x < 0 ? -big : big;
     /* copysignf: x + x z P(z) gives +0 for -0 */
     return x != x ? x : a < 0.625f ? copysignf(small, x) : big;
@@ -378,11 +395,23 @@ UNARY_OP(tanh, TANH, GL_SAVE_OUTPUT, GL_OUT(n), 0)
 
 /* ---------------------------------------------------------------- sigmoid */
 
+/* e^y for y <= 0, down into the subnormals: 2^n applied as two factors
+ * 2^(n/2) 2^(n - n/2), each a normal float even where the result is
+ * subnormal (so it rounds once, at the second). y below -104 gives 0, as
+ * expf does in float. */
+static inline float expneg_f32(float y)
+{
+    float r, n = reduce_ln2_f32(y > -104.0f ? y : -104.0f, &r);
+    int32_t ni = (int32_t)n, n1 = ni / 2;
+    return exp_reduced_f32(r) * pow2_f32(n1) * pow2_f32(ni - n1);
+}
+
 /* The textbook 1/(1+e^-x) overflows e^-x for x << 0 and returns 0 where
  * the answer is tiny but representable (float32 sigmoid(-100) = 3.7e-44).
  * With e = e^-|x| <= 1: 1/(1+e) for x >= 0 and e/(1+e) for x < 0 never
- * overflows and keeps tiny results to full relative precision. */
-static inline float expneg_f32(float y);
+ * overflows and keeps tiny results to full relative precision. The float32
+ * one, with expneg_f32: within 2 ulp of the same formula computed in double
+ * over all 2^32 floats. */
 static inline float sigmoidf_(float x)
 {
     float e = expneg_f32(-fabsf(x));
@@ -393,28 +422,6 @@ static inline double sigmoid_(double x)
 {
     double e = exp(-fabs(x));
     return (x >= 0 ? 1.0 : e) / (1.0 + e);
-}
-/* e^y for y <= 0, down into the subnormals, without libm so the loop
- * vectorizes (as tanhf_): 2^n e^r with Cephes' expf polynomial, 2^n applied
- * as two factors 2^(n/2) 2^(n - n/2) so that each is a normal float even
- * where the result is subnormal (a single rounding, at the second). y below
- * -104 gives 0 as expf does in float. float32 sigmoid with it: within 2 ulp
- * of the formula computed in double over all 2^32 floats; sigmoid(-100) =
- * 3.78e-44 as before. */
-static inline float expneg_f32(float y)
-{
-    y = y > -104.0f ? y : -104.0f;
-    float n = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = y - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = ((((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r +
-                  4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f) * r * r +
-               r + 1.0f);
-    int32_t ni = (int32_t)n, n1 = ni / 2, n2 = ni - n1;
-    uint32_t b1 = (uint32_t)(n1 + 127) << 23, b2 = (uint32_t)(n2 + 127) << 23;
-    float s1, s2;
-    memcpy(&s1, &b1, sizeof s1);
-    memcpy(&s2, &b2, sizeof s2);
-    return p * s1 * s2;
 }
 
 /* dy = y (1 - y) dx: save the output */
