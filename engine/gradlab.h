@@ -267,6 +267,9 @@ bool gl_is_grad_enabled(void);
 
 int gl_zero_(gl_tensor *t);
 int gl_fill_(gl_tensor *t, double value);
+/* The same with an exact int64 value (a double rounds past 2^53); other
+ * dtypes get it converted as gl_fill_ would. */
+int gl_fill_int64_(gl_tensor *t, int64_t value);
 int gl_copy_(gl_tensor *dst, const gl_tensor *src); /* src broadcasts to dst */
 /* dst += alpha * src (src broadcasts to dst). */
 int gl_add_(gl_tensor *dst, const gl_tensor *src, double alpha);

@@ -187,12 +187,12 @@ static void fill_run(int64_t n, const int64_t *off, const int64_t *st0, void *vc
     }
 }
 
-static int fill(const char *op, gl_tensor *t, double value)
+static int fill_value(const char *op, gl_tensor *t, scalar v, bool zero)
 {
     if (check_writable(op, t, false) != 0)
         return -1;
-    run_ctx c = {.d = gl_data_ptr(t), .ddt = t->dtype, .v = to_scalar(t->dtype, value)};
-    if (value == 0 && gl_is_contiguous(t)) {
+    run_ctx c = {.d = gl_data_ptr(t), .ddt = t->dtype, .v = v};
+    if (zero && gl_is_contiguous(t)) {
         memset(c.d, 0, (size_t)gl_numel(t) * gl_dtype_size(t->dtype));
     } else {
         gl_iter it;
@@ -203,10 +203,25 @@ static int fill(const char *op, gl_tensor *t, double value)
     return 0;
 }
 
+static int fill(const char *op, gl_tensor *t, double value)
+{
+    return fill_value(op, t, to_scalar(t->dtype, value), value == 0);
+}
+
 int gl_zero_(gl_tensor *t) { return fill("zero_", t, 0); }
 
 /* value converted as gl_store does: int64 truncates, bool is value != 0. */
 int gl_fill_(gl_tensor *t, double value) { return fill("fill_", t, value); }
+
+int gl_fill_int64_(gl_tensor *t, int64_t value)
+{
+    if (t->dtype != GL_INT64)
+        return fill("fill_", t, (double)value);
+    scalar s;
+    memset(&s, 0, sizeof s);
+    s.i64 = value;
+    return fill_value("fill_", t, s, value == 0);
+}
 
 /* ---------------------------------------------------------------- copy_ */
 

@@ -265,11 +265,10 @@ static int c_full(lua_State *L)
     double value = luaL_checknumber(L, valarg);
     lua_settop(L, valarg + 1);
     gl_dtype dt = lgl_opt_dtype(L, valarg + 1, GL_FLOAT32);
-    if (lgl_needs_int64(L, valarg, dt)) { /* the value as an exact int64 scalar, copied in */
-        gl_tensor *v = lgl_totensor(L, valarg, GL_INT64);
+    if (lgl_needs_int64(L, valarg, dt)) { /* the value exactly, not through a double */
         gl_tensor **slot = lgl_newslot(L);
         gl_tensor *t = gl_empty(shape, ndim, GL_INT64);
-        if (t && gl_copy_(t, v) != 0) {
+        if (t && gl_fill_int64_(t, lua_tointeger(L, valarg)) != 0) {
             gl_release(t);
             t = NULL;
         }

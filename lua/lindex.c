@@ -128,7 +128,7 @@ int lgl_index_set(lua_State *L)
     gl_tensor *v = push_view(L);
     int rc;
     if (lgl_needs_int64(L, 3, gl_dtype_of(v)))
-        rc = gl_copy_(v, lgl_totensor(L, 3, GL_INT64));
+        rc = gl_fill_int64_(v, lua_tointeger(L, 3));
     else if (lua_type(L, 3) == LUA_TNUMBER || lua_type(L, 3) == LUA_TBOOLEAN)
         rc = gl_fill_(v, lua_type(L, 3) == LUA_TBOOLEAN ? lua_toboolean(L, 3) : lua_tonumber(L, 3));
     else

@@ -195,7 +195,7 @@ static int o_fill_(lua_State *L)
     gl_tensor *t = lgl_check(L, 1);
     int rc;
     if (lgl_needs_int64(L, 2, gl_dtype_of(t)))
-        rc = gl_copy_(t, lgl_totensor(L, 2, GL_INT64));
+        rc = gl_fill_int64_(t, lua_tointeger(L, 2));
     else
         rc = gl_fill_(t, lua_isboolean(L, 2) ? lua_toboolean(L, 2) : luaL_checknumber(L, 2));
     if (rc != 0)

@@ -235,6 +235,12 @@ static void regression_arange_int64_exact(void **state)
     assert_int_equal(gl_numel(t), 3);
     assert_true(((const int64_t *)gl_data_ptr(t))[2] == 4);
     gl_release(t);
+    /* gl_fill_int64_: the value exactly, also into an expanded view */
+    gl_tensor *z = gl_zeros(DIMS(1), GL_INT64), *e = gl_expand(z, DIMS(3));
+    assert_int_equal(gl_fill_int64_(e, big), 0);
+    assert_true(((const int64_t *)gl_data_ptr(z))[0] == big);
+    gl_release(e);
+    gl_release(z);
     assert_null(gl_arange_i64(1, 5, 0));
     assert_error("arange: step must be nonzero");
     assert_null(gl_arange_i64(5, 1, 1));

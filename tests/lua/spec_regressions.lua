@@ -137,6 +137,8 @@ describe("regressions", function()
     t[2] = big
     assert.are.same({ 0, big, 0 }, t:totable())
     assert.are.same({ -big, -big, -big }, t:fill_(-big):totable())
+    local e = gl.zeros(1, opts):expand(3) -- an expanded view fills as with small values
+    assert.are.same({ big, big, big }, e:fill_(big):totable())
     local x = gl.tensor({ 1, 2 }, opts)
     assert.are.same({ big + 1, big + 2 }, (x + big):totable())
     assert.are.same({ big + 1, big + 2 }, (big + x):totable())
