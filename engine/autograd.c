@@ -34,16 +34,11 @@ static void node_drop_saved(gl_node *n)
     n->saved_out = NULL;
 }
 
-/* A free list of node blocks for ops of up to NODE_SMALL inputs (all but
- * cat), each block sized for NODE_SMALL: graph nodes are made and dropped
- * by the thousand in a training loop. Bounded; off under GL_NO_POOL so
- * AddressSanitizer sees every use after free (as pool.c's buffers). */
+/* Nodes of ops of up to NODE_SMALL inputs (all but cat) are blocks of one
+ * size, sized for NODE_SMALL, kept on a free list (gl_freelist): graph
+ * nodes are made and dropped by the thousand in a training loop. */
 #define NODE_SMALL 3
-#define NODE_FREE_MAX 1024
-#ifndef GL_NO_POOL
-static void *free_nodes[NODE_FREE_MAX];
-static int nfree_nodes;
-#endif
+static gl_freelist free_nodes;
 
 static size_t node_size(int ninputs)
 {
@@ -55,24 +50,16 @@ static size_t node_size(int ninputs)
 
 static gl_node *node_alloc(int ninputs)
 {
-#ifndef GL_NO_POOL
-    if (ninputs <= NODE_SMALL) {
-        size_t size = node_size(NODE_SMALL);
-        return nfree_nodes > 0 ? memset(free_nodes[--nfree_nodes], 0, size) : calloc(1, size);
-    }
-#endif
-    return calloc(1, node_size(ninputs));
+    return ninputs <= NODE_SMALL ? gl_freelist_get(&free_nodes, node_size(NODE_SMALL))
+                                 : calloc(1, node_size(ninputs));
 }
 
 static void node_free(gl_node *n)
 {
-#ifndef GL_NO_POOL
-    if (n->ninputs <= NODE_SMALL && nfree_nodes < NODE_FREE_MAX) {
-        free_nodes[nfree_nodes++] = n;
-        return;
-    }
-#endif
-    free(n);
+    if (n->ninputs <= NODE_SMALL)
+        gl_freelist_put(&free_nodes, n);
+    else
+        free(n);
 }
 
 void gl_node_release(gl_node *n)

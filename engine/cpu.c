@@ -5,7 +5,7 @@
  * they exist. */
 #include "internal.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef GL_X86
 static int has_avx2 = -1, has_fma = -1;
 
 static void probe(void)

@@ -162,6 +162,25 @@ static inline void gl_store(void *base, gl_dtype dt, int64_t i, double v)
 /* The storage's base address (offset NOT applied). */
 static inline void *gl_base(const gl_tensor *t) { return t->storage->data; }
 
+/* How a kernel can walk t as one flat run: 1 when its elements lie in
+ * row-major order one apart (contiguous), 0 when every dim of size > 1 has
+ * stride 0 (one element expanded, as a sum's gradient), else -1. The
+ * elementwise ops' fast path: one kernel call, no iterator setup. */
+static inline int64_t gl_flat_stride(const gl_tensor *t)
+{
+    int64_t expect = 1;
+    bool dense = true, splat = true;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        int64_t n = t->shape[i];
+        if (n == 1)
+            continue;
+        dense = dense && t->stride[i] == expect;
+        splat = splat && t->stride[i] == 0;
+        expect *= n;
+    }
+    return dense ? 1 : splat ? 0 : -1;
+}
+
 /* ---------------------------------------------------------- error helpers */
 
 /* Formats the thread's error message; always returns NULL / -1 through the
@@ -181,9 +200,31 @@ const char *gl_tshape(const gl_tensor *t, char *buf);
 void *gl_pool_alloc(size_t nbytes);
 void gl_pool_free(void *p, size_t nbytes);
 
+/* Free lists of small fixed-size structs (pool.c): tensors, storages and
+ * graph nodes are made and dropped several per op, and malloc/free were a
+ * quarter of a loop of tiny ops. One list holds blocks of one size; get
+ * returns a zeroed block (or NULL: out of memory), put keeps at most
+ * GL_FREELIST_MAX and frees the rest. Under GL_NO_POOL they are calloc and
+ * free, so AddressSanitizer sees every use after free. */
+#define GL_FREELIST_MAX 1024
+typedef struct {
+    void *items[GL_FREELIST_MAX];
+    int n;
+} gl_freelist;
+void *gl_freelist_get(gl_freelist *l, size_t size);
+void gl_freelist_put(gl_freelist *l, void *p);
+
 /* cpu.c: whether kernels compiled with target("avx2") / ("avx2,fma") may run */
 bool gl_cpu_has_avx2(void);
 bool gl_cpu_has_avx2_fma(void);
+/* The attribute of a kernel's AVX2 copy, chosen when gl_cpu_has_avx2(); off
+ * x86 it is nothing: the copy compiles as plain code and is never chosen. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GL_X86 1
+#define GL_AVX2 __attribute__((target("avx2")))
+#else
+#define GL_AVX2
+#endif
 
 /* New contiguous tensor, uninitialised, shape already validated or not:
  * validates, fails on overflow / allocation failure. */

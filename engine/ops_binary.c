@@ -223,26 +223,6 @@ static bool rows_run(const gl_iter *it, bin_rows_kernel rk, const bin_ctx *c)
  * stored as dtype odt; rows (may be NULL): the op's row kernels, for
  * odt == ct. op names the operation in errors (shapes were already
  * checked by the public function, so only allocation can fail). */
-/* 1 when t's elements lie in row-major order one apart (contiguous), 0
- * when every dim of size > 1 has stride 0 (one element expanded, as a
- * sum's gradient), else -1; *numel gets the element count. */
-static int64_t flat_stride(const gl_tensor *t, int64_t *numel)
-{
-    int64_t n = 1, expect = 1;
-    bool dense = true, splat = true;
-    for (int i = t->ndim - 1; i >= 0; i--) {
-        int64_t s = t->shape[i];
-        n *= s;
-        if (s == 1)
-            continue;
-        dense = dense && t->stride[i] == expect;
-        splat = splat && t->stride[i] == 0;
-        expect *= s;
-    }
-    *numel = n;
-    return dense ? 1 : splat ? 0 : -1;
-}
-
 static gl_tensor *binary_run_rows(const char *op, const bin_kernel *kernels,
                                   const bin_rows_kernel *rows, gl_dtype ct, gl_dtype odt,
                                   const gl_tensor *a, const gl_tensor *b)
@@ -254,8 +234,9 @@ static gl_tensor *binary_run_rows(const char *op, const bin_kernel *kernels,
      * is ten of these) is skipped. Same kernel, same results. */
     if (a->dtype == ct && b->dtype == ct &&
         gl_same_shape(a->shape, a->ndim, b->shape, b->ndim)) {
-        int64_t n, sa = flat_stride(a, &n), sb = sa < 0 ? -1 : flat_stride(b, &n);
+        int64_t sa = gl_flat_stride(a), sb = sa < 0 ? -1 : gl_flat_stride(b);
         if (sa >= 0 && sb >= 0) {
+            int64_t n = gl_shape_numel(a->shape, a->ndim);
             gl_tensor *out = gl_new(a->shape, a->ndim, odt);
             if (out && n > 0) /* pow's kernel reads a stride-0 b[0] even when n == 0 */
                 kernels[ct](n, gl_data_ptr(out), gl_data_ptr(a), sa, gl_data_ptr(b), sb);

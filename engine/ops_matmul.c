@@ -148,7 +148,7 @@ DEFINE_BLAS(double, cblas_dgemm, cblas_dgemv)
  * They run when the CPU has AVX2 and FMA (checked once at run time: the
  * build itself stays portable, compiled for any x86-64) and the shape is
  * one they win on; anything else goes to BLAS as before. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef GL_X86
 #define HAVE_FAST_KERNELS 1
 #include <immintrin.h>
 

@@ -211,24 +211,18 @@ typedef float sum_vf4 __attribute__((vector_size(16)));
         memcpy(&v, p, sizeof v);                                                             \
         return __builtin_convertvector(v, VT);                                               \
     }
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define SUM_X86 1
-#define AVX2_ATTR __attribute__((target("avx2")))
-#else
-#define AVX2_ATTR /* the AVX2 variants compile as plain code, and never run */
-#endif
 SUM_LOAD(load_f64_d2, double, sum_vd2, sum_vd2, )
-SUM_LOAD(load_f64_d4, double, sum_vd4, sum_vd4, AVX2_ATTR)
-#ifdef SUM_X86
+SUM_LOAD(load_f64_d4, double, sum_vd4, sum_vd4, GL_AVX2)
+#ifdef GL_X86
 #include <immintrin.h>
 /* gcc 12 converts a float vector to a double one an element at a time;
  * vcvtps2pd does four at once */
-static inline AVX2_ATTR sum_vd4 load_f32_d4(const float *p)
+static inline GL_AVX2 sum_vd4 load_f32_d4(const float *p)
 {
     return (sum_vd4)_mm256_cvtps_pd(_mm_loadu_ps(p));
 }
 #else
-SUM_LOAD(load_f32_d4, float, sum_vd4, sum_vf4, AVX2_ATTR)
+SUM_LOAD(load_f32_d4, float, sum_vd4, sum_vf4, GL_AVX2)
 #endif
 
 /* 8 accumulators of VT (L doubles each): W = 8L columns per block. */
@@ -257,8 +251,8 @@ SUM_LOAD(load_f32_d4, float, sum_vd4, sum_vf4, AVX2_ATTR)
         return c;                                                                            \
     }
 SUM_COLS(sum_cols_f64_sse, double, sum_vd2, 2, load_f64_d2, )
-SUM_COLS(sum_cols_f32_avx2, float, sum_vd4, 4, load_f32_d4, AVX2_ATTR)
-SUM_COLS(sum_cols_f64_avx2, double, sum_vd4, 4, load_f64_d4, AVX2_ATTR)
+SUM_COLS(sum_cols_f32_avx2, float, sum_vd4, 4, load_f32_d4, GL_AVX2)
+SUM_COLS(sum_cols_f64_avx2, double, sum_vd4, 4, load_f64_d4, GL_AVX2)
 
 static int64_t sum_cols_f32(const float *x, int64_t len, int64_t inner, double *acc)
 {

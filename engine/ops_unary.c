@@ -51,17 +51,13 @@ typedef void (*grad_kernel)(int64_t n, void *out, const void *g, int64_t sg, con
  * our own polynomial code (tanh, sigmoid), about twice as fast. The same
  * operations in the same order, without FMA, so both give the same bits
  * (checked for float32 tanh over all 2^32 floats). */
-#if defined(__x86_64__) && defined(__GNUC__)
 #define WIDE_UN_KERNEL(name, T, EXPR)                                                        \
     UN_KERNEL_FOR(name##_sse, T, EXPR, )                                                     \
-    UN_KERNEL_FOR(name##_avx2, T, EXPR, __attribute__((target("avx2"))))                     \
+    UN_KERNEL_FOR(name##_avx2, T, EXPR, GL_AVX2)                                             \
     static void name(int64_t n, void *out, const void *x, int64_t sx)                        \
     {                                                                                        \
         (gl_cpu_has_avx2() ? name##_avx2 : name##_sse)(n, out, x, sx);                       \
     }
-#else
-#define WIDE_UN_KERNEL(name, T, EXPR) UN_KERNEL(name, T, EXPR)
-#endif
 
 /* One kernel out[i] = EXPR of T g (incoming gradient), s (saved), c. */
 #define GRAD_KERNEL(name, T, EXPR)                                                           \
@@ -148,24 +144,6 @@ static void un_body(int64_t n, const int64_t *off, const int64_t *st, void *ctx)
 
 /* Runs u over a new contiguous tensor of x's shape and dtype dt; x (and s,
  * for a backward kernel: same shape) already have dtype dt. */
-/* 1 when t's elements lie in row-major order one apart (contiguous), 0
- * when every dim of size > 1 has stride 0 (one element expanded, as a
- * sum's gradient), else -1. */
-static int64_t flat_stride(const gl_tensor *t)
-{
-    int64_t expect = 1;
-    bool dense = true, splat = true;
-    for (int i = t->ndim - 1; i >= 0; i--) {
-        int64_t n = t->shape[i];
-        if (n == 1)
-            continue;
-        dense = dense && t->stride[i] == expect;
-        splat = splat && t->stride[i] == 0;
-        expect *= n;
-    }
-    return dense ? 1 : splat ? 0 : -1;
-}
-
 static gl_tensor *unary_run(un_ctx *u, gl_dtype dt, const gl_tensor *x, const gl_tensor *s)
 {
     gl_tensor *out = gl_new(x->shape, x->ndim, dt);
@@ -174,7 +152,7 @@ static gl_tensor *unary_run(un_ctx *u, gl_dtype dt, const gl_tensor *x, const gl
     /* Fast path: operands contiguous or one element expanded make one
      * kernel call over all elements, without the iterator's setup (most of
      * the cost of a 4-element op, as in the tiny-op bench). Same kernel. */
-    int64_t sx = flat_stride(x), ss = s ? flat_stride(s) : 0;
+    int64_t sx = gl_flat_stride(x), ss = s ? gl_flat_stride(s) : 0;
     if (sx >= 0 && ss >= 0) {
         int64_t n = gl_shape_numel(x->shape, x->ndim);
         if (n > 0) {

@@ -1,6 +1,7 @@
-/* pool.c — reuse of tensor buffers. A training loop makes and drops the same
- * sizes every step; asking malloc for each one costs a fresh mmap and a page
- * fault per 4 KiB for every large tensor. Freed buffers wait here, keyed by
+/* pool.c — reuse of tensor buffers, and (at the end) the free lists of
+ * small structs, gl_freelist. A training loop makes and drops the same
+ * sizes every step; asking malloc for each one costs a fresh mmap and a
+ * page fault per 4 KiB for every large tensor. Freed buffers wait here, keyed by
  * their exact size, and the next request of that size takes one back.
  *
  * Bounded: at most POOL_MAX_BYTES wait in total (the rest go back to
@@ -33,6 +34,16 @@ void gl_pool_free(void *p, size_t nbytes)
 }
 void gl_pool_trim(void) {}
 size_t gl_pool_bytes(void) { return 0; }
+void *gl_freelist_get(gl_freelist *l, size_t size)
+{
+    (void)l;
+    return calloc(1, size);
+}
+void gl_freelist_put(gl_freelist *l, void *p)
+{
+    (void)l;
+    free(p);
+}
 #else
 
 #define POOL_SIZES 64
@@ -136,4 +147,19 @@ void gl_pool_trim(void)
 }
 
 size_t gl_pool_bytes(void) { return pooled_bytes; }
+
+void *gl_freelist_get(gl_freelist *l, size_t size)
+{
+    return l->n > 0 ? memset(l->items[--l->n], 0, size) : calloc(1, size);
+}
+
+void gl_freelist_put(gl_freelist *l, void *p)
+{
+    if (!p)
+        return;
+    if (l->n < GL_FREELIST_MAX)
+        l->items[l->n++] = p;
+    else
+        free(p);
+}
 #endif

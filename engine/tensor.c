@@ -37,36 +37,17 @@ gl_dtype gl_promote(gl_dtype a, gl_dtype b) { return a > b ? a : b; }
 
 /* ------------------------------------------------------------- storage */
 
-/* Free lists of tensor and storage structs: a loop of tiny ops makes and
- * drops several of each per op, and malloc/free were a quarter of its
- * instructions. Bounded (FREE_MAX each; the rest go back to free), not
- * thread-safe (as pool.c), and off under GL_NO_POOL so AddressSanitizer
- * sees every use after free. */
-#define FREE_MAX 1024
-#ifdef GL_NO_POOL
-#define FREELIST_GET(list, n, size) calloc(1, size)
-#define FREELIST_PUT(list, n, p) free(p)
-#else
-static void *free_tensors[FREE_MAX], *free_storages[FREE_MAX];
-static int nfree_tensors, nfree_storages;
-#define FREELIST_GET(list, n, size) ((n) > 0 ? memset((list)[--(n)], 0, size) : calloc(1, size))
-#define FREELIST_PUT(list, n, p)                                                                 \
-    do {                                                                                         \
-        if ((n) < FREE_MAX)                                                                      \
-            (list)[(n)++] = (p);                                                                 \
-        else                                                                                     \
-            free(p);                                                                             \
-    } while (0)
-#endif
+/* Tensor and storage structs come from free lists (gl_freelist, pool.c). */
+static gl_freelist free_tensors, free_storages;
 
 static gl_storage *storage_new(size_t nbytes)
 {
-    gl_storage *s = FREELIST_GET(free_storages, nfree_storages, sizeof *s);
+    gl_storage *s = gl_freelist_get(&free_storages, sizeof *s);
     /* uninitialised on purpose: gl_empty is like torch.empty */
     void *data = gl_pool_alloc(nbytes);
     if (!s || !data) {
         if (s)
-            FREELIST_PUT(free_storages, nfree_storages, s);
+            gl_freelist_put(&free_storages, s);
         gl_pool_free(data, nbytes);
         gl_set_error("out of memory: cannot allocate %zu bytes", nbytes);
         return NULL;
@@ -85,7 +66,7 @@ static void storage_release(gl_storage *s)
         return;
     live_bytes -= s->nbytes;
     gl_pool_free(s->data, s->nbytes);
-    FREELIST_PUT(free_storages, nfree_storages, s);
+    gl_freelist_put(&free_storages, s);
 }
 
 /* -------------------------------------------------------------- tensors */
@@ -154,7 +135,7 @@ static int64_t check_shape(const int64_t *shape, int ndim, gl_dtype dt)
 
 static gl_tensor *tensor_struct(gl_dtype dt, int ndim)
 {
-    gl_tensor *t = FREELIST_GET(free_tensors, nfree_tensors, sizeof *t);
+    gl_tensor *t = gl_freelist_get(&free_tensors, sizeof *t);
     if (!t)
         return gl_fail("out of memory: cannot allocate a tensor");
     t->refcount = 1;
@@ -177,7 +158,7 @@ gl_tensor *gl_new(const int64_t *shape, int ndim, gl_dtype dt)
         gl_set_error("out of memory: cannot allocate %lld bytes for a %s tensor of shape %s",
                      (long long)n * (long long)gl_dtype_size(dt), gl_dtype_name(dt),
                      gl_shape_str(shape, ndim, b, sizeof b));
-        FREELIST_PUT(free_tensors, nfree_tensors, t);
+        gl_freelist_put(&free_tensors, t);
         return NULL;
     }
     if (ndim > 0)
@@ -221,7 +202,7 @@ void gl_release(gl_tensor *t)
     gl_release(t->grad);
     gl_node_release(t->grad_fn);
     storage_release(t->storage);
-    FREELIST_PUT(free_tensors, nfree_tensors, t);
+    gl_freelist_put(&free_tensors, t);
 }
 
 /* --------------------------------------------------------- introspection */
