@@ -265,8 +265,8 @@ static int c_full(lua_State *L)
     double value = luaL_checknumber(L, valarg);
     lua_settop(L, valarg + 1);
     gl_dtype dt = lgl_opt_dtype(L, valarg + 1, GL_FLOAT32);
+    gl_tensor **slot = lgl_newslot(L);
     if (lgl_needs_int64(L, valarg, dt)) { /* the value exactly, not through a double */
-        gl_tensor **slot = lgl_newslot(L);
         gl_tensor *t = gl_empty(shape, ndim, GL_INT64);
         if (t && gl_fill_int64_(t, lua_tointeger(L, valarg)) != 0) {
             gl_release(t);
@@ -274,7 +274,6 @@ static int c_full(lua_State *L)
         }
         lgl_set(L, slot, t);
     } else {
-        gl_tensor **slot = lgl_newslot(L);
         lgl_set(L, slot, gl_full(shape, ndim, value, dt));
     }
     finish(L, valarg + 1);

@@ -29,7 +29,7 @@
 
 typedef struct lgl_box {
     gl_tensor *t;    /* NULL while being filled, and after __gc / __close */
-    const void *tag; /* lgl_box_tag: how tobox (ltensor.c) knows a box */
+    const void *tag; /* &box_tag (ltensor.c): how tobox knows a box */
 } lgl_box;
 
 /* ---------------------------------------------------------- registration */
@@ -132,7 +132,8 @@ int lgl_shift_index(gl_tensor *t, int64_t delta);
 void lgl_push_element(lua_State *L, const gl_tensor *t, const int64_t *index);
 /* True when the value at idx is a Lua integer beyond +-2^53 going into a
  * tensor of dtype dt == int64: no double holds it exactly, so it must go in
- * as lgl_int64_scalar, not through the engine's double scalars. */
+ * as lgl_int64_scalar or through gl_fill_int64_, not the engine's double
+ * scalars. */
 bool lgl_needs_int64(lua_State *L, int idx, gl_dtype dt);
 gl_tensor *lgl_int64_scalar(lua_Integer v); /* 0-dim int64, exact; NULL on error */
 
