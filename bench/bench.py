@@ -324,30 +324,24 @@ def med(runs, key):
 
 def bench_fit():
     fit_rss = None
-    for dtype, threads in (("float32", 1), ("float64", 1), ("float32", 2), ("float64", 2)):
-        label = "MLP fit %s, %d thread%s" % (dtype, threads, "s" if threads > 1 else "")
+    # the seed's ReLU fit, and the same with tanh (elementwise math, not only products)
+    for dtype, threads, act in (("float32", 1, "relu"), ("float64", 1, "relu"),
+                                ("float32", 2, "relu"), ("float64", 2, "relu"),
+                                ("float32", 1, "tanh")):
+        label = "MLP fit %s%s, %d thread%s" % (dtype, "" if act == "relu" else " " + act, threads,
+                                               "s" if threads > 1 else "")
         say("%s (%d epochs, seconds of the fit)" % (label, EPOCHS))
         gl_runs, ref_runs = alternate(
-            label, [GL, "bench/mlp_fit.lua", dtype, str(EPOCHS)],
-            [PY, "bench/mlp_fit.py", dtype, str(EPOCHS), str(threads)],
+            label, [GL, "bench/mlp_fit.lua", dtype, str(EPOCHS), act],
+            [PY, "bench/mlp_fit.py", dtype, str(EPOCHS), str(threads), act],
             "seconds", "s", threads, REPEATS, NO_TORCH)
         row(label, med(gl_runs, "seconds"), med(ref_runs, "seconds"), "s", 0.5,
             ref_missing=NO_TORCH)
         if threads == 1:
             row(label + " (CPU)", med(gl_runs, "cpu_seconds"), med(ref_runs, "cpu_seconds"),
                 "s", 0.5, ref_missing=NO_TORCH, rows=CPU_ROWS)
-        if dtype == "float32" and threads == 1:
+        if (dtype, threads, act) == ("float32", 1, "relu"):
             fit_rss = (gl_runs, ref_runs)
-    # the same fit with tanh activations: elementwise math, not only products
-    label = "MLP fit float32 tanh, 1 thread"
-    say("%s (%d epochs, seconds of the fit)" % (label, EPOCHS))
-    gl_runs, ref_runs = alternate(
-        label, [GL, "bench/mlp_fit.lua", "float32", str(EPOCHS), "tanh"],
-        [PY, "bench/mlp_fit.py", "float32", str(EPOCHS), "1", "tanh"],
-        "seconds", "s", 1, REPEATS, NO_TORCH)
-    row(label, med(gl_runs, "seconds"), med(ref_runs, "seconds"), "s", 0.5, ref_missing=NO_TORCH)
-    row(label + " (CPU)", med(gl_runs, "cpu_seconds"), med(ref_runs, "cpu_seconds"),
-        "s", 0.5, ref_missing=NO_TORCH, rows=CPU_ROWS)
     if fit_rss:
         gl_runs, ref_runs = fit_rss
         g = median([r.maxrss_kib / 1024 for r in gl_runs if r.ok])
